@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* cksum.h - Internet checksum helpers over DPDK's raw checksum primitives */
+#ifndef BROTH_CKSUM_H
+#define BROTH_CKSUM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ip.h>
+
+/* Sum of the IPv4 pseudo-header, not folded */
+static inline uint32_t cksum_pseudo4(rte_be32_t src, rte_be32_t dst,
+				     uint8_t proto, uint16_t l4_len)
+{
+	struct {
+		rte_be32_t src, dst;
+		uint8_t zero, proto;
+		rte_be16_t len;
+	} __rte_packed ph = { src, dst, 0, proto, rte_cpu_to_be_16(l4_len) };
+
+	return __rte_raw_cksum(&ph, sizeof(ph), 0);
+}
+
+/* True if an L4 segment with its pseudo-header sums to all ones */
+static inline bool cksum_l4_ok4(rte_be32_t src, rte_be32_t dst, uint8_t proto,
+				const void *l4, uint16_t l4_len)
+{
+	uint32_t sum = __rte_raw_cksum(l4, l4_len,
+				       cksum_pseudo4(src, dst, proto, l4_len));
+
+	return __rte_raw_cksum_reduce(sum) == 0xffff;
+}
+
+/* True if a buffer (IPv4 header, ICMP message) sums to all ones */
+static inline bool cksum_ok(const void *buf, uint32_t len)
+{
+	return rte_raw_cksum(buf, len) == 0xffff;
+}
+
+/* Checksum field value for a buffer whose checksum field is zero */
+static inline uint16_t cksum_fold(const void *buf, uint32_t len)
+{
+	uint16_t c = ~rte_raw_cksum(buf, len);
+
+	return c;
+}
+
+#endif

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * counters.h - per-thread frame counters and the table of drop reasons
+ *
+ * Every frame broth does not forward or answer is dropped for exactly one
+ * reason from the table below and counted there; the data path never logs.
+ * Each thread (worker or slow path) owns one struct counters and is its only
+ * writer; the main thread reads them for SIGUSR1/exit dumps, so fields are
+ * plain 64-bit words updated with relaxed atomics.
+ */
+#ifndef BROTH_COUNTERS_H
+#define BROTH_COUNTERS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* X(enum suffix, printable name) */
+#define BROTH_DROP_REASONS(X)                                           \
+	X(ETH_TRUNC, "eth_truncated")                                   \
+	X(ETH_UNKNOWN_TYPE, "eth_unknown_ethertype")                    \
+	X(ETH_MULTISEG, "eth_multisegment")                             \
+	X(ARP_TRUNC, "arp_truncated")                                   \
+	X(ARP_BAD_FORMAT, "arp_bad_format")                             \
+	X(ARP_NOT_OURS, "arp_not_for_gateway")                          \
+	X(ARP_IGNORED, "arp_gratuitous_or_reply")                       \
+	X(IPV4_TRUNC, "ipv4_truncated")                                 \
+	X(IPV4_BAD_VERSION, "ipv4_bad_version")                         \
+	X(IPV4_BAD_IHL, "ipv4_bad_header_length")                       \
+	X(IPV4_BAD_LEN, "ipv4_bad_total_length")                        \
+	X(IPV4_BAD_CSUM, "ipv4_bad_checksum")                           \
+	X(IPV4_BAD_SRC, "ipv4_bad_source")                              \
+	X(IPV4_FRAGMENT, "ipv4_fragment")                               \
+	X(IPV4_UNKNOWN_PROTO, "ipv4_unknown_protocol")                  \
+	X(IPV4_BCAST_MCAST, "ipv4_broadcast_multicast")                 \
+	X(IPV6_UNSUPPORTED, "ipv6_not_yet_supported")                   \
+	X(ICMP_TRUNC, "icmp_truncated")                                 \
+	X(ICMP_BAD_CSUM, "icmp_bad_checksum")                           \
+	X(ICMP_UNSUPPORTED, "icmp_unsupported_type")                    \
+	X(UDP_TRUNC, "udp_truncated")                                   \
+	X(UDP_BAD_LEN, "udp_bad_length")                                \
+	X(UDP_BAD_CSUM, "udp_bad_checksum")                             \
+	X(TCP_TRUNC, "tcp_truncated")                                   \
+	X(TCP_BAD_CSUM, "tcp_bad_checksum")                             \
+	X(DHCP_TRUNC, "dhcp_truncated")                                 \
+	X(DHCP_NO_COOKIE, "dhcp_no_magic_cookie")                       \
+	X(DHCP_BAD_OPTION, "dhcp_bad_option")                           \
+	X(DHCP_BAD_MESSAGE, "dhcp_bad_message")                         \
+	X(DHCP_NOT_FOR_US, "dhcp_not_for_us")                           \
+	X(NO_HANDLER, "flow_protocol_not_yet_supported")                \
+	X(SLOWPATH_RING_FULL, "slowpath_ring_full")                     \
+	X(HANDOFF_RING_FULL, "handoff_ring_full")                       \
+	X(NO_MBUF, "mbuf_pool_empty")                                   \
+	X(TX_FULL, "tx_queue_full")
+
+enum drop_reason {
+	DROP_NONE = 0,
+#define BROTH_X_ENUM(e, s) DROP_##e,
+	BROTH_DROP_REASONS(BROTH_X_ENUM)
+#undef BROTH_X_ENUM
+	DROP__COUNT
+};
+
+struct counters {
+	uint64_t rx;		/* frames received from the guest */
+	uint64_t tx;		/* frames sent to the guest */
+	uint64_t to_slowpath;	/* frames passed to the slow-path ring */
+	uint64_t handoff_out;	/* frames passed to another worker */
+	uint64_t handoff_in;	/* frames received from another worker */
+	uint64_t answered;	/* frames answered locally (ARP, DHCP, ping) */
+	uint64_t drop[DROP__COUNT];
+};
+
+/* Single writer per struct: a relaxed add is enough and keeps readers tear-free */
+static inline void counters_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n,
+			 __ATOMIC_RELAXED);
+}
+
+static inline void counters_drop(struct counters *c, enum drop_reason r)
+{
+	counters_add(&c->drop[r], 1);
+}
+
+const char *counters_drop_name(enum drop_reason r);
+void counters_sum(struct counters *dst, const struct counters *src);
+void counters_print(FILE *f, const char *label, const struct counters *c);
+
+#endif

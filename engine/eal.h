@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+/* eal.h - DPDK EAL started like an ordinary program */
+#ifndef BROTH_EAL_H
+#define BROTH_EAL_H
+
+#include <stddef.h>
+
+int eal_start(unsigned n_vnets, int log_level, char *err, size_t errlen);
+void eal_stop(void);
+
+#endif

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine.c - lifecycle of the engine: create, start, stop, destroy
+ *
+ * Creation validates the configuration before anything is started, then
+ * brings up the EAL, the threads' rings, and one port per vnet. Any failure
+ * undoes everything done so far, so a bad option or a missing namespace
+ * leaves nothing behind.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+
+#include "eal.h"
+#include "engine.h"
+#include "log.h"
+#include "mbuf_pool.h"
+
+#define POOL_CACHE	256
+#define POOL_RX_DESC	256	/* net_tap pins this many mbufs per queue */
+
+/**
+ * engine_wake() - wake a thread that may sleep in engine_sleep()
+ * @sleeping:	the thread's sleeping flag
+ * @wake_fd:	its eventfd
+ *
+ * Called after enqueuing; the full fence pairs with the one in
+ * engine_sleep(), so either the sleeper sees the new entry or we see it
+ * sleeping. A busy thread is never sent a syscall.
+ */
+void engine_wake(int *sleeping, int wake_fd)
+{
+	uint64_t one = 1;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(sleeping, __ATOMIC_RELAXED) &&
+	    write(wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		BLOG(DEBUG, "wake: %s", strerror(errno));
+}
+
+/**
+ * engine_sleep() - wait for events unless a ring already has work
+ * @sleeping:	caller's sleeping flag
+ * @epfd:	caller's epoll set (RX interrupt fds, wake fd)
+ * @wake_fd:	caller's eventfd, reset here when it fired
+ * @ring_a:	ring to check before sleeping, or NULL
+ * @ring_b:	ring to check before sleeping, or NULL
+ * @timeout_ms:	epoll_wait timeout
+ *
+ * Return: number of events, 0 on timeout or when a ring had work
+ */
+int engine_sleep(int *sleeping, int epfd, int wake_fd, struct rte_ring *ring_a,
+		 struct rte_ring *ring_b, int timeout_ms)
+{
+	struct epoll_event ev[16];
+	uint64_t v;
+	int n;
+
+	__atomic_store_n(sleeping, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if ((ring_a && rte_ring_count(ring_a)) ||
+	    (ring_b && rte_ring_count(ring_b))) {
+		__atomic_store_n(sleeping, 0, __ATOMIC_RELAXED);
+		return 0;
+	}
+	n = epoll_wait(epfd, ev, 16, timeout_ms);
+	__atomic_store_n(sleeping, 0, __ATOMIC_RELAXED);
+	for (int i = 0; i < n; i++)
+		if (ev[i].data.fd == wake_fd && read(wake_fd, &v, sizeof(v)) < 0)
+			BLOG(DEBUG, "wake fd: %s", strerror(errno));
+	return n < 0 ? 0 : n;
+}
+
+static unsigned engine_pool_size(unsigned n_queues)
+{
+	unsigned n = n_queues * POOL_RX_DESC + 4 * ENGINE_RING_SIZE +
+		     (n_queues + 2) * POOL_CACHE * 2 + 1024;
+
+	return rte_align32pow2(n) - 1;	/* mempools like 2^k - 1 */
+}
+
+static int engine_add_port(struct broth_engine *e, unsigned i, char *err,
+			   size_t errlen)
+{
+	struct port *pt = &e->ports[i];
+	char name[RTE_MEMPOOL_NAMESIZE];
+	int rc;
+
+	pt->vn = &e->vnets[i];
+	snprintf(name, sizeof(name), "pool%u", i);
+	pt->pool = mbuf_pool_create(name, engine_pool_size(e->n_workers),
+				    POOL_CACHE, RTE_MBUF_DEFAULT_DATAROOM);
+	if (!pt->pool) {
+		snprintf(err, errlen, "mbuf pool for %s: %s", pt->vn->name,
+			 rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	snprintf(pt->devname, sizeof(pt->devname), "net_tap%u", i);
+	rc = port_tap_create(pt, &e->conf.vnets[i], (uint16_t)e->n_workers,
+			     err, errlen);
+	if (rc)
+		return rc;
+	e->port_idx[pt->port_id] = (uint8_t)i;
+	e->n_ports = i + 1;
+	return 0;
+}
+
+static int engine_check_conf(struct broth_engine *e, char *err, size_t errlen)
+{
+	const struct broth_conf *c = &e->conf;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc;
+
+	e->n_workers = c->workers ? c->workers : (unsigned)(cpus > 0 ? cpus : 1);
+	if (e->n_workers > BROTH_MAX_WORKERS)
+		e->n_workers = BROTH_MAX_WORKERS;
+	if (c->n_vnets == 0 || c->n_vnets > BROTH_MAX_VNETS) {
+		snprintf(err, errlen, "need 1 to %u guests, got %u",
+			 BROTH_MAX_VNETS, c->n_vnets);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < c->n_vnets; i++) {
+		rc = vnet_init(&e->vnets[i], (uint16_t)i, &c->vnets[i], err,
+			       errlen);
+		if (rc)
+			return rc;
+		if (c->resolv_conf &&
+		    (rc = vnet_load_resolv(&e->vnets[i], c->resolv_conf))) {
+			snprintf(err, errlen, "resolver configuration %s: %s",
+				 c->resolv_conf, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int engine_setup(struct broth_engine *e, char *err, size_t errlen)
+{
+	unsigned mem = 0;
+	int rc;
+
+	for (unsigned i = 0; i < e->conf.n_vnets; i++)
+		mem += engine_pool_size(e->n_workers) / 400 + 8;  /* ~2.5 KB/mbuf */
+	rc = eal_start(mem, e->conf.log_level, err, errlen);
+	if (rc)
+		return rc;
+	e->eal_up = true;
+	for (unsigned i = 0; i < e->n_workers; i++)
+		if ((rc = worker_init(&e->workers[i], e, i))) {
+			snprintf(err, errlen, "worker %u: %s", i, strerror(-rc));
+			return rc;
+		}
+	if ((rc = slowpath_init(&e->sp, e))) {
+		snprintf(err, errlen, "slow path: %s", strerror(-rc));
+		return rc;
+	}
+	for (unsigned i = 0; i < e->conf.n_vnets; i++)
+		if ((rc = engine_add_port(e, i, err, errlen)))
+			return rc;
+	for (unsigned w = 0; w < e->n_workers; w++)
+		for (unsigned i = 0; i < e->n_ports; i++)
+			if ((rc = worker_add_port(&e->workers[w], i))) {
+				snprintf(err, errlen, "worker %u: %s", w,
+					 strerror(-rc));
+				return rc;
+			}
+	return 0;
+}
+
+/**
+ * broth_engine_create() - validate @conf and bring up EAL, rings and ports
+ * @conf:	configuration, copied
+ * @err:	one-line message on failure
+ * @errlen:	size of @err
+ *
+ * Return: engine, or NULL with @err set and nothing left behind
+ */
+struct broth_engine *broth_engine_create(const struct broth_conf *conf,
+					 char *err, size_t errlen)
+{
+	struct broth_engine *e = aligned_alloc(RTE_CACHE_LINE_SIZE,
+					       RTE_ALIGN_CEIL(sizeof(*e),
+							      RTE_CACHE_LINE_SIZE));
+
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	memset(e, 0, sizeof(*e));
+	e->conf = *conf;
+	e->sp.epfd = e->sp.wake_fd = -1;
+	for (unsigned i = 0; i < BROTH_MAX_WORKERS; i++)
+		e->workers[i].epfd = e->workers[i].wake_fd = -1;
+	for (unsigned i = 0; i < BROTH_MAX_VNETS; i++)
+		e->ports[i].netns_fd = -1;
+	if (engine_check_conf(e, err, errlen) || engine_setup(e, err, errlen)) {
+		broth_engine_destroy(e);
+		return NULL;
+	}
+	return e;
+}
+
+/**
+ * broth_engine_start() - start the slow path and the workers
+ * @e:		engine
+ *
+ * Return: 0, or -errno (threads already started are stopped again)
+ */
+int broth_engine_start(struct broth_engine *e)
+{
+	int rc = pthread_create(&e->sp.thread, NULL, slowpath_main, &e->sp);
+
+	if (rc)
+		return -rc;
+	e->sp.running = true;
+	for (unsigned i = 0; i < e->n_workers; i++) {
+		struct worker *w = &e->workers[i];
+
+		rc = pthread_create(&w->thread, NULL, worker_main, w);
+		if (rc) {
+			broth_engine_stop(e);
+			return -rc;
+		}
+		w->running = true;
+	}
+	return 0;
+}
+
+static void engine_kick(int fd)
+{
+	uint64_t one = 1;
+
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0)
+		BLOG(DEBUG, "kick: %s", strerror(errno));
+}
+
+/**
+ * broth_engine_stop() - stop and join all threads; idempotent
+ * @e:		engine
+ */
+void broth_engine_stop(struct broth_engine *e)
+{
+	__atomic_store_n(&e->quit, 1, __ATOMIC_RELAXED);
+	engine_kick(e->sp.wake_fd);
+	for (unsigned i = 0; i < e->n_workers; i++)
+		engine_kick(e->workers[i].wake_fd);
+	for (unsigned i = 0; i < e->n_workers; i++)
+		if (e->workers[i].running) {
+			pthread_join(e->workers[i].thread, NULL);
+			e->workers[i].running = false;
+		}
+	if (e->sp.running) {
+		pthread_join(e->sp.thread, NULL);
+		e->sp.running = false;
+	}
+}
+
+/**
+ * broth_engine_destroy() - stop, remove guest interfaces, free everything
+ * @e:		engine, possibly half-created; NULL is fine
+ */
+void broth_engine_destroy(struct broth_engine *e)
+{
+	if (!e)
+		return;
+	broth_engine_stop(e);
+	for (unsigned i = 0; i < e->n_workers; i++)
+		worker_fini(&e->workers[i]);
+	slowpath_fini(&e->sp);
+	for (unsigned i = 0; i < BROTH_MAX_VNETS; i++) {
+		port_tap_destroy(&e->ports[i]);
+		rte_mempool_free(e->ports[i].pool);
+	}
+	if (e->eal_up)
+		eal_stop();
+	free(e);
+}
+
+/**
+ * broth_engine_dump_stats() - counters of every thread and port
+ * @e:		engine
+ * @f:		output stream
+ */
+void broth_engine_dump_stats(struct broth_engine *e, FILE *f)
+{
+	struct counters total = { 0 };
+	struct rte_eth_stats st;
+	char label[32];
+
+	for (unsigned i = 0; i < e->n_workers; i++) {
+		snprintf(label, sizeof(label), "stats: worker %u", i);
+		counters_print(f, label, &e->workers[i].ctr);
+		counters_sum(&total, &e->workers[i].ctr);
+	}
+	counters_print(f, "stats: workers total", &total);
+	counters_print(f, "stats: slowpath", &e->sp.ctr);
+	for (unsigned i = 0; i < e->n_ports; i++) {
+		struct port *pt = &e->ports[i];
+
+		if (rte_eth_stats_get(pt->port_id, &st))
+			continue;
+		fprintf(f, "stats: port %s (%s): rx %" PRIu64 " tx %" PRIu64
+			" rx_missed %" PRIu64 " rx_errors %" PRIu64
+			" tx_errors %" PRIu64 " mbufs_free %u\n", pt->ifname,
+			pt->devname, st.ipackets, st.opackets, st.imissed,
+			st.ierrors, st.oerrors, rte_mempool_avail_count(pt->pool));
+	}
+	fflush(f);
+}
+
+/* broth_engine_workers() - number of worker threads, after defaults and caps */
+unsigned broth_engine_workers(const struct broth_engine *e)
+{
+	return e->n_workers;
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine.h - the engine's threads and what they share
+ *
+ * Ownership: each worker owns its queues on every port, its rings' consumer
+ * side, its counters and (later) its flows. The slow path owns the vnets'
+ * control state (leases). The main thread owns configuration and lifecycle;
+ * while threads run it only reads counters.
+ */
+#ifndef BROTH_ENGINE_H
+#define BROTH_ENGINE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+
+#include "broth/broth.h"
+#include "counters.h"
+#include "port.h"
+#include "vnet.h"
+
+#define ENGINE_BURST		32
+#define ENGINE_RING_SIZE	1024	/* handoff, TX and slow-path rings */
+
+struct broth_engine;
+
+struct worker {
+	unsigned id;
+	struct broth_engine *e;
+	pthread_t thread;
+	bool running;
+	int epfd;
+	int wake_fd;			/* eventfd: ring arrivals, shutdown */
+	int sleeping;			/* set while in epoll_wait */
+	struct rte_ring *handoff;	/* frames whose flows this worker owns */
+	struct rte_ring *tx_ring;	/* frames to send for the slow path */
+	struct rte_eth_dev_tx_buffer *txb[BROTH_MAX_VNETS];	/* per port */
+	struct counters ctr;
+} __rte_cache_aligned;
+
+struct slowpath {
+	struct broth_engine *e;
+	pthread_t thread;
+	bool running;
+	int epfd;
+	int wake_fd;
+	int sleeping;
+	struct rte_ring *ring;		/* MPSC from the workers */
+	struct counters ctr;
+} __rte_cache_aligned;
+
+struct broth_engine {
+	struct broth_conf conf;
+	int quit;
+	bool eal_up;
+	unsigned n_workers;
+	unsigned n_ports;
+	uint8_t port_idx[RTE_MAX_ETHPORTS];	/* ethdev port id -> ports[] */
+	struct vnet vnets[BROTH_MAX_VNETS];
+	struct port ports[BROTH_MAX_VNETS];
+	struct worker workers[BROTH_MAX_WORKERS];
+	struct slowpath sp;
+};
+
+/* Wake a thread sleeping in epoll_wait after enqueuing to one of its rings */
+void engine_wake(int *sleeping, int wake_fd);
+/* Sleep in epoll_wait unless @ring_a or @ring_b has work; timeout in ms */
+int engine_sleep(int *sleeping, int epfd, int wake_fd, struct rte_ring *ring_a,
+		 struct rte_ring *ring_b, int timeout_ms);
+
+static inline bool engine_quitting(const struct broth_engine *e)
+{
+	return __atomic_load_n(&e->quit, __ATOMIC_RELAXED);
+}
+
+static inline struct port *engine_port_of(struct broth_engine *e,
+					  uint16_t port_id)
+{
+	return &e->ports[e->port_idx[port_id]];
+}
+
+void *worker_main(void *arg);
+int worker_init(struct worker *w, struct broth_engine *e, unsigned id);
+void worker_fini(struct worker *w);
+int worker_add_port(struct worker *w, unsigned port_idx);
+
+void *slowpath_main(void *arg);
+int slowpath_init(struct slowpath *sp, struct broth_engine *e);
+void slowpath_fini(struct slowpath *sp);
+/* Worker side: pass @n frames to the slow path, dropping what does not fit */
+void slowpath_enqueue_burst(struct slowpath *sp, struct worker *w,
+			    struct rte_mbuf **m, unsigned n);
+
+#endif

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * port_tap.c - a netns guest on a DPDK net_tap device
+ *
+ * The tap device must be born inside the guest's namespace, and every step
+ * that touches it (probe, configure, queue setup, start, stop, close) must
+ * run there too: leaving the namespace right after the probe leaves a second,
+ * dead tap in broth's own namespace (DPDK-NOTES.md). The queue file
+ * descriptors keep working from any namespace afterwards.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+
+#include "log.h"
+#include "netlink.h"
+#include "netns.h"
+#include "port.h"
+
+#define PORT_RX_DESC	1024
+#define PORT_TX_DESC	1024
+
+static int tap_setup_queues(struct port *pt, char *err, size_t errlen)
+{
+	struct rte_eth_conf conf = { .intr_conf = { .rxq = 1 } };
+	int rc;
+
+	rc = rte_eth_dev_configure(pt->port_id, pt->n_queues, pt->n_queues,
+				   &conf);
+	if (rc) {
+		snprintf(err, errlen, "configure %s: %s", pt->devname,
+			 strerror(-rc));
+		return rc;
+	}
+	for (uint16_t q = 0; q < pt->n_queues && !rc; q++) {
+		rc = rte_eth_rx_queue_setup(pt->port_id, q, PORT_RX_DESC,
+					    SOCKET_ID_ANY, NULL, pt->pool);
+		if (!rc)
+			rc = rte_eth_tx_queue_setup(pt->port_id, q,
+						    PORT_TX_DESC, SOCKET_ID_ANY,
+						    NULL);
+	}
+	if (rc)
+		snprintf(err, errlen, "queue setup on %s: %s", pt->devname,
+			 strerror(-rc));
+	return rc;
+}
+
+static int tap_probe_and_start(struct port *pt, const struct broth_vnet_conf *vc,
+			       char *err, size_t errlen)
+{
+	char args[128];
+	int rc;
+
+	if (if_nametoindex(vc->ifname)) {
+		snprintf(err, errlen, "interface %s already exists in netns %s",
+			 vc->ifname, vc->netns);
+		return -EEXIST;
+	}
+	snprintf(args, sizeof(args), "iface=%s", vc->ifname);
+	rc = rte_vdev_init(pt->devname, args);
+	if (rc) {
+		snprintf(err, errlen, "cannot create tap %s in netns %s: %s",
+			 vc->ifname, vc->netns, strerror(rc < 0 ? -rc : rc));
+		return rc < 0 ? rc : -rc;
+	}
+	pt->probed = true;
+	rc = rte_eth_dev_get_port_by_name(pt->devname, &pt->port_id);
+	if (!rc)
+		rc = tap_setup_queues(pt, err, errlen);
+	if (!rc && (rc = rte_eth_dev_set_mtu(pt->port_id, vc->mtu)))
+		snprintf(err, errlen, "MTU %u on %s: %s", vc->mtu, vc->ifname,
+			 strerror(-rc));
+	if (!rc && (rc = rte_eth_dev_start(pt->port_id)))
+		snprintf(err, errlen, "start %s: %s", pt->devname,
+			 strerror(-rc));
+	if (!rc) {
+		pt->started = true;
+		if (vc->configure)
+			rc = netlink_configure(vc->ifname, pt->vn->guest4,
+					       pt->vn->prefix4, pt->vn->gw4,
+					       vc->mtu, err, errlen);
+	}
+	return rc;
+}
+
+/**
+ * port_tap_create() - create the guest's tap interface inside its netns
+ * @pt:		port; vn, pool and devname are set by the caller
+ * @vc:		the vnet's configuration (netns, ifname, mtu, configure)
+ * @n_queues:	queue pairs, one per worker
+ * @err:	one-line message on failure
+ * @errlen:	size of @err
+ *
+ * On failure everything created here is removed again.
+ *
+ * Return: 0, or -errno
+ */
+int port_tap_create(struct port *pt, const struct broth_vnet_conf *vc,
+		    uint16_t n_queues, char *err, size_t errlen)
+{
+	int saved, rc;
+
+	snprintf(pt->ifname, sizeof(pt->ifname), "%s", vc->ifname);
+	pt->n_queues = n_queues;
+	pt->netns_fd = netns_open(vc->netns, err, errlen);
+	if (pt->netns_fd < 0)
+		return pt->netns_fd;
+	rc = netns_enter(pt->netns_fd, &saved, err, errlen);
+	if (rc) {
+		close(pt->netns_fd);
+		pt->netns_fd = -1;
+		return rc;
+	}
+	rc = tap_probe_and_start(pt, vc, err, errlen);
+	netns_leave(saved);
+	if (rc)
+		port_tap_destroy(pt);
+	return rc;
+}
+
+/**
+ * port_tap_destroy() - stop the port and remove the guest interface
+ * @pt:		port, possibly half-created
+ */
+void port_tap_destroy(struct port *pt)
+{
+	char err[256];
+	int saved;
+
+	if (pt->netns_fd < 0)
+		return;
+	if (netns_enter(pt->netns_fd, &saved, err, sizeof(err))) {
+		BLOG(ERR, "%s", err);
+	} else {
+		if (pt->started)
+			rte_eth_dev_stop(pt->port_id);
+		if (pt->probed) {
+			rte_eth_dev_close(pt->port_id);
+			rte_vdev_uninit(pt->devname);
+		}
+		netns_leave(saved);
+	}
+	pt->started = pt->probed = false;
+	close(pt->netns_fd);
+	pt->netns_fd = -1;
+}
+
+/**
+ * port_rx_intr_fd() - event fd that becomes readable when a queue has frames
+ * @pt:		port
+ * @queue:	RX queue
+ *
+ * For net_tap this is the queue's own fd: level-triggered and always armed,
+ * so it is never read, only drained with rx_burst (DPDK-NOTES.md).
+ *
+ * Return: fd, or -errno
+ */
+int port_rx_intr_fd(const struct port *pt, uint16_t queue)
+{
+	int fd = rte_eth_dev_rx_intr_ctl_q_get_fd(pt->port_id, queue);
+
+	/* -ENOTSUP from enable is expected for tap; the fd is what matters */
+	rte_eth_dev_rx_intr_enable(pt->port_id, queue);
+	return fd;
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * slowpath.c - the thread for control protocols
+ *
+ * Theory of operation
+ *
+ * Workers pass ARP and DHCP frames (later NDP, DHCPv6, DNS) to one
+ * multi-producer/single-consumer ring. This thread answers them into fresh
+ * mbufs and hands each reply to the TX ring of the worker that received the
+ * request (recorded in mbuf hash.usr), so the slow path needs no TX queue of
+ * its own and never competes with a worker for one. It sleeps on an eventfd
+ * whenever its ring is empty: control traffic is rare and must never cost
+ * the data path a busy core.
+ */
+#include <errno.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "arp.h"
+#include "dhcp.h"
+#include "engine.h"
+#include "log.h"
+
+static uint64_t now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+/**
+ * slowpath_enqueue_burst() - pass frames from a worker to the slow path
+ * @sp:		slow path
+ * @w:		calling worker; replies will be sent by it
+ * @m:		frames
+ * @n:		number of frames
+ */
+void slowpath_enqueue_burst(struct slowpath *sp, struct worker *w,
+			    struct rte_mbuf **m, unsigned n)
+{
+	unsigned sent;
+
+	for (unsigned i = 0; i < n; i++)
+		m[i]->hash.usr = w->id;
+	sent = rte_ring_mp_enqueue_burst(sp->ring, (void **)m, n, NULL);
+	counters_add(&w->ctr.to_slowpath, sent);
+	for (unsigned i = sent; i < n; i++) {
+		counters_drop(&w->ctr, DROP_SLOWPATH_RING_FULL);
+		rte_pktmbuf_free(m[i]);
+	}
+	if (sent)
+		engine_wake(&sp->sleeping, sp->wake_fd);
+}
+
+static enum drop_reason slowpath_answer(struct vnet *vn, const struct pkt *p,
+					uint8_t *out, size_t cap,
+					size_t *out_len)
+{
+	if (p->ethertype == RTE_ETHER_TYPE_ARP)
+		return arp_input(vn, p, out, cap, out_len);
+	if (p->l4proto == IPPROTO_UDP &&
+	    p->dport == RTE_BE16(DHCP_SERVER_PORT))
+		return dhcp_input(vn, p, now_seconds(), out, cap, out_len);
+	return DROP_NO_HANDLER;
+}
+
+static void slowpath_send(struct slowpath *sp, struct rte_mbuf *reply,
+			  unsigned worker)
+{
+	struct worker *w = &sp->e->workers[worker];
+
+	if (rte_ring_mp_enqueue(w->tx_ring, reply)) {
+		counters_drop(&sp->ctr, DROP_TX_FULL);
+		rte_pktmbuf_free(reply);
+		return;
+	}
+	counters_add(&sp->ctr.answered, 1);
+	engine_wake(&w->sleeping, w->wake_fd);
+}
+
+static void slowpath_frame(struct slowpath *sp, struct rte_mbuf *m)
+{
+	struct port *pt = engine_port_of(sp->e, m->port);
+	struct rte_mbuf *reply = rte_pktmbuf_alloc(pt->pool);
+	enum drop_reason r = DROP_NO_MBUF;
+	size_t len = 0;
+	struct pkt p;
+
+	counters_add(&sp->ctr.rx, 1);
+	if (reply) {
+		/* the worker has validated the frame: locate headers only */
+		parse_frame(rte_pktmbuf_mtod(m, uint8_t *), m->data_len,
+			    PARSE_L4_CSUM_OK, &p);
+		r = slowpath_answer(pt->vn, &p, rte_pktmbuf_mtod(reply, uint8_t *),
+				    rte_pktmbuf_tailroom(reply), &len);
+	}
+	if (r)
+		counters_drop(&sp->ctr, r);
+	if (!r && len) {
+		rte_pktmbuf_append(reply, (uint16_t)len);
+		reply->port = m->port;
+		slowpath_send(sp, reply, m->hash.usr);
+	} else {
+		rte_pktmbuf_free(reply);
+	}
+	rte_pktmbuf_free(m);
+}
+
+/**
+ * slowpath_main() - body of the slow-path thread
+ * @arg:	struct slowpath
+ *
+ * Return: NULL
+ */
+void *slowpath_main(void *arg)
+{
+	struct slowpath *sp = arg;
+	struct rte_mbuf *pkts[ENGINE_BURST];
+
+	pthread_setname_np(pthread_self(), "broth-slow");
+	if (rte_thread_register())
+		BLOG(WARNING, "slow path: no lcore id, mempool caches off");
+	while (!engine_quitting(sp->e)) {
+		unsigned n = rte_ring_sc_dequeue_burst(sp->ring, (void **)pkts,
+						       ENGINE_BURST, NULL);
+
+		for (unsigned i = 0; i < n; i++)
+			slowpath_frame(sp, pkts[i]);
+		if (!n)
+			engine_sleep(&sp->sleeping, sp->epfd, sp->wake_fd,
+				     sp->ring, NULL, 1000);
+	}
+	rte_thread_unregister();
+	return NULL;
+}
+
+/**
+ * slowpath_init() - ring, epoll set and wake fd of the slow path
+ * @sp:		slow path
+ * @e:		engine
+ *
+ * Return: 0, or -errno
+ */
+int slowpath_init(struct slowpath *sp, struct broth_engine *e)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	sp->e = e;
+	sp->epfd = epoll_create1(EPOLL_CLOEXEC);
+	sp->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (sp->epfd < 0 || sp->wake_fd < 0)
+		return -errno;
+	ev.data.fd = sp->wake_fd;
+	if (epoll_ctl(sp->epfd, EPOLL_CTL_ADD, sp->wake_fd, &ev))
+		return -errno;
+	sp->ring = rte_ring_create("slowpath", ENGINE_RING_SIZE, SOCKET_ID_ANY,
+				   RING_F_SC_DEQ);
+	return sp->ring ? 0 : -ENOMEM;
+}
+
+/**
+ * slowpath_fini() - free the slow path's ring (and frames left in it) and fds
+ * @sp:		slow path, stopped
+ */
+void slowpath_fini(struct slowpath *sp)
+{
+	struct rte_mbuf *m;
+
+	if (sp->ring) {
+		while (!rte_ring_dequeue(sp->ring, (void **)&m))
+			rte_pktmbuf_free(m);
+		rte_ring_free(sp->ring);
+		sp->ring = NULL;
+	}
+	if (sp->epfd >= 0)
+		close(sp->epfd);
+	if (sp->wake_fd >= 0)
+		close(sp->wake_fd);
+	sp->epfd = sp->wake_fd = -1;
+}

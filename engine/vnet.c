@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vnet.c - address plan of a guest network (DESIGN.md §1)
+ *
+ * The gateway is the first host address of the network and the guest the
+ * second, so a /30 is the smallest usable network. The gateway MAC is a
+ * locally administered address derived from the vnet id, so that it is
+ * stable across restarts and distinct between vnets.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vnet.h"
+
+/**
+ * vnet_init() - derive a vnet's addresses from its configuration
+ * @vn:		vnet to fill
+ * @id:		index of the vnet in the engine
+ * @vc:		configuration (validated here again: libbroth is an API)
+ * @err:	one-line message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0, or -EINVAL with @err set
+ */
+int vnet_init(struct vnet *vn, uint16_t id, const struct broth_vnet_conf *vc,
+	      char *err, size_t errlen)
+{
+	uint32_t net, mask;
+
+	memset(vn, 0, sizeof(*vn));
+	if (vc->prefix4 < 1 || vc->prefix4 > 30) {
+		snprintf(err, errlen, "network /%u leaves no room for gateway and guest",
+			 vc->prefix4);
+		return -EINVAL;
+	}
+	if (vc->mtu < BROTH_MTU_MIN || vc->mtu > BROTH_MTU_MAX) {
+		snprintf(err, errlen, "MTU %u out of range %u..%u", vc->mtu,
+			 BROTH_MTU_MIN, BROTH_MTU_MAX);
+		return -EINVAL;
+	}
+	mask = ~0u << (32 - vc->prefix4);
+	net = rte_be_to_cpu_32(vc->net4.s_addr) & mask;
+
+	vn->id = id;
+	snprintf(vn->name, sizeof(vn->name), "%s", vc->name);
+	vn->prefix4 = vc->prefix4;
+	vn->net4 = rte_cpu_to_be_32(net);
+	vn->mask4 = rte_cpu_to_be_32(mask);
+	vn->gw4 = rte_cpu_to_be_32(net + 1);
+	vn->guest4 = rte_cpu_to_be_32(net + 2);
+	vn->bcast4 = rte_cpu_to_be_32(net | ~mask);
+	vn->mtu = vc->mtu;
+	vn->lease_s = vc->lease_s;
+	/* 52:55:XX:XX:00:01 like slirp's gateway, with the vnet id in it */
+	vn->gw_mac = (struct rte_ether_addr){
+		{ 0x52, 0x55, (uint8_t)(id >> 8), (uint8_t)id, 0x00, 0x01 } };
+	return 0;
+}
+
+/**
+ * vnet_in_subnet() - is @addr inside the vnet's IPv4 network?
+ * @vn:		vnet
+ * @addr:	address, network order
+ */
+bool vnet_in_subnet(const struct vnet *vn, rte_be32_t addr)
+{
+	return (addr & vn->mask4) == vn->net4;
+}
+
+static bool domain_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > VNET_DOMAIN_MAX)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '.' &&
+		    *s != '_')
+			return false;
+	return true;
+}
+
+/**
+ * vnet_load_resolv() - take "domain" and "search" from a resolv.conf file
+ * @vn:		vnet whose DHCP options 15 and 119 are filled
+ * @path:	file in resolv.conf(5) syntax
+ *
+ * Only the domain names are used; nameserver lines are the DNS proxy's
+ * business. Invalid names are skipped, the last search line wins as in libc.
+ *
+ * Return: 0, or -errno if the file cannot be read
+ */
+int vnet_load_resolv(struct vnet *vn, const char *path)
+{
+	char line[1024], *save, *tok;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		tok = strtok_r(line, " \t\r\n", &save);
+		if (!tok)
+			continue;
+		if (!strcmp(tok, "domain")) {
+			tok = strtok_r(NULL, " \t\r\n", &save);
+			if (tok && domain_valid(tok))
+				snprintf(vn->domain, sizeof(vn->domain), "%s", tok);
+		} else if (!strcmp(tok, "search")) {
+			vn->n_search = 0;
+			while ((tok = strtok_r(NULL, " \t\r\n", &save)) &&
+			       vn->n_search < VNET_MAX_SEARCH)
+				if (domain_valid(tok))
+					snprintf(vn->search[vn->n_search++],
+						 sizeof(vn->search[0]), "%s", tok);
+		}
+	}
+	fclose(f);
+	if (!vn->domain[0] && vn->n_search)
+		snprintf(vn->domain, sizeof(vn->domain), "%s", vn->search[0]);
+	return 0;
+}
+
+static uint64_t mac_pack(const struct rte_ether_addr *m)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < RTE_ETHER_ADDR_LEN; i++)
+		v = v << 8 | m->addr_bytes[i];
+	return v | 1ull << 48;	/* "known" bit: an all-zero MAC is still a MAC */
+}
+
+/**
+ * vnet_guest_mac_learn() - remember the guest's MAC (slow path)
+ * @vn:		vnet
+ * @mac:	source MAC of a valid frame from the guest
+ */
+void vnet_guest_mac_learn(struct vnet *vn, const struct rte_ether_addr *mac)
+{
+	if (!rte_is_unicast_ether_addr(mac))
+		return;
+	__atomic_store_n(&vn->guest_mac, mac_pack(mac), __ATOMIC_RELAXED);
+}
+
+/**
+ * vnet_guest_mac_get() - the guest's MAC, if learned
+ * @vn:		vnet
+ * @mac:	filled when known
+ *
+ * Return: true if known
+ */
+bool vnet_guest_mac_get(const struct vnet *vn, struct rte_ether_addr *mac)
+{
+	uint64_t v = __atomic_load_n(&vn->guest_mac, __ATOMIC_RELAXED);
+
+	if (!v)
+		return false;
+	for (int i = RTE_ETHER_ADDR_LEN - 1; i >= 0; i--, v >>= 8)
+		mac->addr_bytes[i] = (uint8_t)v;
+	return true;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vnet.h - one guest network: its address plan and per-guest state
+ *
+ * The address fields are written once at creation and read by every thread.
+ * guest_mac is learned by the slow path (ARP, DHCP) and published atomically.
+ * The DHCP lease belongs to the slow path alone.
+ */
+#ifndef BROTH_VNET_H
+#define BROTH_VNET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+
+#include "broth/broth.h"
+
+#define VNET_MAX_SEARCH		6
+#define VNET_DOMAIN_MAX		254
+
+enum dhcp_lease_state {
+	DHCP_LEASE_FREE = 0,
+	DHCP_LEASE_OFFERED,
+	DHCP_LEASE_BOUND,
+	DHCP_LEASE_DECLINED,
+};
+
+/* The single guest address of a vnet and who holds it */
+struct dhcp_lease {
+	enum dhcp_lease_state state;
+	struct rte_ether_addr chaddr;
+	uint64_t expires_s;		/* monotonic seconds */
+	uint64_t declines;
+};
+
+struct vnet {
+	uint16_t id;
+	char name[BROTH_NAME_MAX];
+
+	/* IPv4 plan, all in network byte order */
+	rte_be32_t net4;
+	rte_be32_t mask4;
+	rte_be32_t gw4;
+	rte_be32_t guest4;
+	rte_be32_t bcast4;
+	uint8_t prefix4;
+
+	uint16_t mtu;
+	uint32_t lease_s;
+	struct rte_ether_addr gw_mac;
+	uint64_t guest_mac;		/* 0: not learned yet; see vnet_guest_mac_*() */
+
+	/* DHCP option 15 / 119, from the host's resolver configuration */
+	char domain[VNET_DOMAIN_MAX + 1];
+	char search[VNET_MAX_SEARCH][VNET_DOMAIN_MAX + 1];
+	unsigned n_search;
+
+	struct dhcp_lease lease;	/* slow path only */
+};
+
+int vnet_init(struct vnet *vn, uint16_t id, const struct broth_vnet_conf *vc,
+	      char *err, size_t errlen);
+int vnet_load_resolv(struct vnet *vn, const char *path);
+bool vnet_in_subnet(const struct vnet *vn, rte_be32_t addr);
+void vnet_guest_mac_learn(struct vnet *vn, const struct rte_ether_addr *mac);
+bool vnet_guest_mac_get(const struct vnet *vn, struct rte_ether_addr *mac);
+
+#endif

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * worker.c - the per-worker data-path loop
+ *
+ * Theory of operation
+ *
+ * Worker k reads RX queue k of every port in bursts. Each frame is parsed
+ * once and routed:
+ *  - control traffic (ARP, DHCP) goes to the slow path's ring; the slow
+ *    path's replies come back on this worker's TX ring and leave on TX
+ *    queue k, so every queue has exactly one sender;
+ *  - a ping to the gateway is answered in place and sent straight back;
+ *  - everything else belongs to a flow, whose owner is flow_owner() of the
+ *    symmetric flow hash; a frame that arrived on another worker's queue is
+ *    passed to the owner's handoff ring (bounded: a full ring drops and
+ *    counts, it never blocks).
+ * Sends are buffered per port and flushed once per loop iteration.
+ *
+ * While frames flow the worker polls; after WORKER_IDLE_US without work it
+ * sleeps in epoll_wait on the queues' RX interrupt fds and its wake eventfd,
+ * so an idle broth uses no CPU.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "engine.h"
+#include "flow_hash.h"
+#include "icmp.h"
+#include "log.h"
+#include "parse.h"
+#include "slowpath/dhcp.h"
+
+#define WORKER_IDLE_US	200
+
+static inline bool ip4_is_bcast_mcast(const struct vnet *vn, rte_be32_t a)
+{
+	return a == vn->bcast4 || a == RTE_BE32(0xffffffff) ||
+	       (a & RTE_BE32(0xf0000000)) == RTE_BE32(0xe0000000);
+}
+
+static void worker_drop(struct worker *w, struct rte_mbuf *m,
+			enum drop_reason r)
+{
+	counters_drop(&w->ctr, r);
+	rte_pktmbuf_free(m);
+}
+
+static void worker_tx(struct worker *w, unsigned pidx, struct rte_mbuf *m)
+{
+	struct port *pt = &w->e->ports[pidx];
+	uint16_t sent = rte_eth_tx_buffer(pt->port_id, w->id, w->txb[pidx], m);
+
+	counters_add(&w->ctr.tx, sent);
+}
+
+static void worker_tx_flush(struct worker *w)
+{
+	for (unsigned i = 0; i < w->e->n_ports; i++)
+		counters_add(&w->ctr.tx,
+			     rte_eth_tx_buffer_flush(w->e->ports[i].port_id,
+						     w->id, w->txb[i]));
+}
+
+/* Frames of flows owned by this worker. TCP, UDP and ICMP flows plug in here. */
+static void worker_flow_input(struct worker *w, struct rte_mbuf *m,
+			      const struct pkt *p)
+{
+	(void)p;
+	worker_drop(w, m, DROP_NO_HANDLER);
+}
+
+static void worker_handoff(struct worker *w, struct rte_mbuf *m,
+			   const struct pkt *p, uint16_t vnet_id,
+			   uint32_t *wake_mask)
+{
+	uint32_t h = flow_hash4(vnet_id, p->l4proto, p->src4, p->dst4,
+				p->sport, p->dport);
+	unsigned owner = flow_owner(h, w->e->n_workers);
+	struct worker *o = &w->e->workers[owner];
+
+	if (owner == w->id) {
+		worker_flow_input(w, m, p);
+		return;
+	}
+	if (rte_ring_mp_enqueue(o->handoff, m)) {
+		worker_drop(w, m, DROP_HANDOFF_RING_FULL);
+		return;
+	}
+	counters_add(&w->ctr.handoff_out, 1);
+	*wake_mask |= 1u << owner;
+}
+
+/* Return true if @m must go to the slow path */
+static bool worker_frame(struct worker *w, unsigned pidx, struct rte_mbuf *m,
+			 uint32_t *wake_mask)
+{
+	struct vnet *vn = w->e->ports[pidx].vn;
+	uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
+	enum drop_reason r;
+	struct pkt p;
+
+	if (unlikely(m->nb_segs > 1)) {
+		worker_drop(w, m, DROP_ETH_MULTISEG);
+		return false;
+	}
+	r = parse_frame(data, m->data_len, 0, &p);
+	if (r) {
+		worker_drop(w, m, r);
+		return false;
+	}
+	if (p.ethertype == RTE_ETHER_TYPE_ARP ||
+	    (p.l4proto == IPPROTO_UDP &&
+	     p.dport == RTE_BE16(DHCP_SERVER_PORT)))
+		return true;
+	if (ip4_is_bcast_mcast(vn, p.dst4)) {
+		worker_drop(w, m, DROP_IPV4_BCAST_MCAST);
+		return false;
+	}
+	if (p.dst4 == vn->gw4 && p.l4proto == IPPROTO_ICMP) {
+		r = icmp_gateway_echo(vn, data, &p);
+		if (r) {
+			worker_drop(w, m, r);
+			return false;
+		}
+		rte_pktmbuf_trim(m, m->pkt_len - (p.l3_off + p.l3_len));
+		counters_add(&w->ctr.answered, 1);
+		worker_tx(w, pidx, m);
+		return false;
+	}
+	worker_handoff(w, m, &p, vn->id, wake_mask);
+	return false;
+}
+
+static void worker_wake_mask(struct worker *w, uint32_t mask)
+{
+	for (unsigned i = 0; mask; i++, mask >>= 1)
+		if (mask & 1)
+			engine_wake(&w->e->workers[i].sleeping,
+				    w->e->workers[i].wake_fd);
+}
+
+static unsigned worker_rx_port(struct worker *w, unsigned pidx)
+{
+	struct rte_mbuf *pkts[ENGINE_BURST], *slow[ENGINE_BURST];
+	uint16_t n = rte_eth_rx_burst(w->e->ports[pidx].port_id, w->id, pkts,
+				      ENGINE_BURST);
+	unsigned n_slow = 0;
+	uint32_t wake = 0;
+
+	counters_add(&w->ctr.rx, n);
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		if (worker_frame(w, pidx, pkts[i], &wake))
+			slow[n_slow++] = pkts[i];
+	}
+	if (n_slow)
+		slowpath_enqueue_burst(&w->e->sp, w, slow, n_slow);
+	if (wake)
+		worker_wake_mask(w, wake);
+	return n;
+}
+
+static unsigned worker_drain_rings(struct worker *w)
+{
+	struct rte_mbuf *pkts[ENGINE_BURST];
+	struct pkt p;
+	unsigned n, total;
+
+	n = rte_ring_sc_dequeue_burst(w->tx_ring, (void **)pkts, ENGINE_BURST,
+				      NULL);
+	for (unsigned i = 0; i < n; i++)
+		worker_tx(w, w->e->port_idx[pkts[i]->port], pkts[i]);
+	total = n;
+
+	n = rte_ring_sc_dequeue_burst(w->handoff, (void **)pkts, ENGINE_BURST,
+				      NULL);
+	counters_add(&w->ctr.handoff_in, n);
+	for (unsigned i = 0; i < n; i++) {
+		/* Checked by the receiving worker: only locate headers again */
+		parse_frame(rte_pktmbuf_mtod(pkts[i], uint8_t *),
+			    pkts[i]->data_len, PARSE_L4_CSUM_OK, &p);
+		worker_flow_input(w, pkts[i], &p);
+	}
+	return total + n;
+}
+
+/**
+ * worker_main() - body of a worker thread
+ * @arg:	struct worker
+ *
+ * Return: NULL
+ */
+void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t idle_cycles = rte_get_tsc_hz() / 1000000 * WORKER_IDLE_US;
+	uint64_t last_work = rte_rdtsc();
+	char name[16];
+
+	snprintf(name, sizeof(name), "broth-w%u", w->id);
+	pthread_setname_np(pthread_self(), name);
+	if (rte_thread_register())
+		BLOG(WARNING, "worker %u: no lcore id, mempool caches off", w->id);
+
+	while (!engine_quitting(w->e)) {
+		unsigned work = 0;
+
+		for (unsigned i = 0; i < w->e->n_ports; i++)
+			work += worker_rx_port(w, i);
+		work += worker_drain_rings(w);
+		worker_tx_flush(w);
+		if (work) {
+			last_work = rte_rdtsc();
+			continue;
+		}
+		if (rte_rdtsc() - last_work < idle_cycles) {
+			rte_pause();
+			continue;
+		}
+		engine_sleep(&w->sleeping, w->epfd, w->wake_fd, w->handoff,
+			     w->tx_ring, -1);
+		last_work = rte_rdtsc();
+	}
+	rte_thread_unregister();
+	return NULL;
+}
+
+static struct rte_ring *worker_ring(const char *what, unsigned id)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	snprintf(name, sizeof(name), "w%u_%s", id, what);
+	return rte_ring_create(name, ENGINE_RING_SIZE, SOCKET_ID_ANY,
+			       RING_F_SC_DEQ);
+}
+
+/**
+ * worker_init() - rings, epoll set and wake fd of a worker
+ * @w:		worker
+ * @e:		engine
+ * @id:		worker index, also its queue index on every port
+ *
+ * Return: 0, or -errno
+ */
+int worker_init(struct worker *w, struct broth_engine *e, unsigned id)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	w->id = id;
+	w->e = e;
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->epfd < 0 || w->wake_fd < 0)
+		return -errno;
+	ev.data.fd = w->wake_fd;
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake_fd, &ev))
+		return -errno;
+	w->handoff = worker_ring("handoff", id);
+	w->tx_ring = worker_ring("tx", id);
+	if (!w->handoff || !w->tx_ring)
+		return -ENOMEM;
+	return 0;
+}
+
+/**
+ * worker_add_port() - start serving a port's queue @w->id
+ * @w:		worker
+ * @pidx:	index of the port in the engine
+ *
+ * Return: 0, or -errno
+ */
+int worker_add_port(struct worker *w, unsigned pidx)
+{
+	struct port *pt = &w->e->ports[pidx];
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fd = port_rx_intr_fd(pt, w->id);
+
+	w->txb[pidx] = rte_zmalloc("txb", RTE_ETH_TX_BUFFER_SIZE(ENGINE_BURST),
+				   0);
+	if (!w->txb[pidx])
+		return -ENOMEM;
+	rte_eth_tx_buffer_init(w->txb[pidx], ENGINE_BURST);
+	rte_eth_tx_buffer_set_err_callback(w->txb[pidx],
+					   rte_eth_tx_buffer_count_callback,
+					   &w->ctr.drop[DROP_TX_FULL]);
+	if (fd < 0) {
+		BLOG(WARNING, "%s queue %u: no RX interrupt (%s), polling",
+		     pt->devname, w->id, strerror(-fd));
+		return 0;
+	}
+	ev.data.fd = fd;
+	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static void ring_free_all(struct rte_ring *r)
+{
+	struct rte_mbuf *m;
+
+	if (!r)
+		return;
+	while (!rte_ring_dequeue(r, (void **)&m))
+		rte_pktmbuf_free(m);
+	rte_ring_free(r);
+}
+
+/**
+ * worker_fini() - free what worker_init() and worker_add_port() created
+ * @w:		worker, stopped
+ */
+void worker_fini(struct worker *w)
+{
+	ring_free_all(w->handoff);
+	ring_free_all(w->tx_ring);
+	w->handoff = w->tx_ring = NULL;
+	for (unsigned i = 0; i < BROTH_MAX_VNETS; i++) {
+		if (w->txb[i]) {
+			/* the loop flushes every iteration; this is a guard */
+			for (uint16_t k = 0; k < w->txb[i]->length; k++)
+				rte_pktmbuf_free(w->txb[i]->pkts[k]);
+			rte_free(w->txb[i]);
+			w->txb[i] = NULL;
+		}
+	}
+	if (w->epfd >= 0)
+		close(w->epfd);
+	if (w->wake_fd >= 0)
+		close(w->wake_fd);
+	w->epfd = w->wake_fd = -1;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * broth.h - public API of libbroth, the user-mode NAT data plane
+ *
+ * A program fills a struct broth_conf (one entry per guest network, "vnet"),
+ * creates an engine from it, starts it, and stops it. Everything about frames
+ * and flows stays inside the engine.
+ */
+#ifndef BROTH_BROTH_H
+#define BROTH_BROTH_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define BROTH_MAX_VNETS		16
+#define BROTH_MAX_WORKERS	16
+#define BROTH_NAME_MAX		32
+#define BROTH_MTU_MIN		68
+#define BROTH_MTU_MAX		65520
+
+/* One guest network: where the guest is and which addresses it gets */
+struct broth_vnet_conf {
+	char name[BROTH_NAME_MAX];
+	char netns[PATH_MAX];		/* NAME (/run/netns/NAME), PATH or PID */
+	char ifname[IF_NAMESIZE];	/* guest interface, default "eth0" */
+	bool configure;			/* put address/route/MTU on it */
+	struct in_addr net4;		/* network address, host bits zero */
+	uint8_t prefix4;		/* 1..30 */
+	uint16_t mtu;
+	uint32_t lease_s;		/* DHCPv4 lease time */
+};
+
+struct broth_conf {
+	unsigned workers;		/* 0: one per online CPU */
+	int log_level;			/* RTE_LOG_* (1 emergency .. 8 debug) */
+	const char *resolv_conf;	/* search domains for DHCP; NULL: none */
+	unsigned n_vnets;
+	struct broth_vnet_conf vnets[BROTH_MAX_VNETS];
+};
+
+struct broth_engine;
+
+/* Defaults of DESIGN.md §1: 10.0.0.0/24, MTU 1500, lease 24 h, eth0 */
+void broth_vnet_conf_defaults(struct broth_vnet_conf *vc);
+
+/* Parse "A.B.C.D/N" for a vnet: 0, or -1 with a message in @err */
+int broth_parse_net4(const char *s, struct in_addr *net, uint8_t *prefix,
+		     char *err, size_t errlen);
+
+/* Create the engine (EAL, pools, ports). NULL with a one-line @err on failure;
+ * nothing is left behind in that case. */
+struct broth_engine *broth_engine_create(const struct broth_conf *conf,
+					 char *err, size_t errlen);
+/* Start workers and the slow path; 0 or -errno */
+int broth_engine_start(struct broth_engine *e);
+/* Stop and join all threads (idempotent); ports stay up for a stats dump */
+void broth_engine_stop(struct broth_engine *e);
+/* Stop threads and ports, remove guest interfaces, free everything */
+void broth_engine_destroy(struct broth_engine *e);
+/* Number of worker threads the engine runs */
+unsigned broth_engine_workers(const struct broth_engine *e);
+/* Print per-worker, slow-path and per-port counters */
+void broth_engine_dump_stats(struct broth_engine *e, FILE *f);
+
+#endif
