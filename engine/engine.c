@@ -130,8 +130,10 @@ static int engine_check_conf(struct broth_engine *e, char *err, size_t errlen)
 			       errlen);
 		if (rc)
 			return rc;
-		if (c->resolv_conf &&
-		    (rc = vnet_load_resolv(&e->vnets[i], c->resolv_conf))) {
+		/* the default file may be absent; a file the user named may not */
+		rc = vnet_load_resolv(&e->vnets[i], c->resolv_conf ?
+				      c->resolv_conf : BROTH_RESOLV_CONF);
+		if (rc && c->resolv_conf) {
 			snprintf(err, errlen, "resolver configuration %s: %s",
 				 c->resolv_conf, strerror(-rc));
 			return rc;

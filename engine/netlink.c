@@ -99,6 +99,61 @@ static int nl_default_route(struct nl *nl, unsigned ifindex, rte_be32_t gw)
 	return nl_talk(nl, nlh);
 }
 
+static int nl_open(struct nl *nl)
+{
+	nl->seq = (unsigned)time(NULL);
+	nl->sock = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl->sock)
+		return -errno;
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int rc = -errno;
+
+		mnl_socket_close(nl->sock);
+		return rc;
+	}
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	return 0;
+}
+
+static unsigned nl_ifindex(const char *ifname, char *err, size_t errlen)
+{
+	unsigned ifindex = if_nametoindex(ifname);
+
+	if (!ifindex)
+		snprintf(err, errlen, "guest interface %s: %s", ifname,
+			 strerror(errno));
+	return ifindex;
+}
+
+/**
+ * netlink_set_mtu() - set the MTU of an interface and bring it up, in the
+ *		       calling thread's network namespace
+ * @ifname:	interface
+ * @mtu:	MTU
+ * @err:	one-line message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0, or -errno
+ */
+int netlink_set_mtu(const char *ifname, uint16_t mtu, char *err, size_t errlen)
+{
+	unsigned ifindex = nl_ifindex(ifname, err, errlen);
+	struct nl nl;
+	int rc;
+
+	if (!ifindex)
+		return -ENODEV;
+	rc = nl_open(&nl);
+	if (!rc) {
+		rc = nl_link_up_mtu(&nl, ifindex, mtu);
+		mnl_socket_close(nl.sock);
+	}
+	if (rc)
+		snprintf(err, errlen, "MTU %u on %s: %s", mtu, ifname,
+			 strerror(-rc));
+	return rc;
+}
+
 /**
  * netlink_configure() - address, MTU, link up and default route, in the
  *			 calling thread's network namespace
@@ -115,22 +170,16 @@ static int nl_default_route(struct nl *nl, unsigned ifindex, rte_be32_t gw)
 int netlink_configure(const char *ifname, rte_be32_t addr, uint8_t prefix,
 		      rte_be32_t gw, uint16_t mtu, char *err, size_t errlen)
 {
-	struct nl nl = { .seq = (unsigned)time(NULL) };
-	unsigned ifindex = if_nametoindex(ifname);
+	unsigned ifindex = nl_ifindex(ifname, err, errlen);
 	const char *step = "open netlink";
-	int rc = -errno;
+	struct nl nl;
+	int rc;
 
-	if (!ifindex) {
-		snprintf(err, errlen, "guest interface %s: %s", ifname,
-			 strerror(-rc));
-		return rc;
-	}
-	nl.sock = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl.sock || mnl_socket_bind(nl.sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		rc = -errno;
+	if (!ifindex)
+		return -ENODEV;
+	rc = nl_open(&nl);
+	if (rc)
 		goto out;
-	}
-	nl.portid = mnl_socket_get_portid(nl.sock);
 	step = "set MTU/up";
 	rc = nl_link_up_mtu(&nl, ifindex, mtu);
 	if (!rc) {
@@ -141,11 +190,10 @@ int netlink_configure(const char *ifname, rte_be32_t addr, uint8_t prefix,
 		step = "add default route";
 		rc = nl_default_route(&nl, ifindex, gw);
 	}
+	mnl_socket_close(nl.sock);
 out:
 	if (rc)
 		snprintf(err, errlen, "configure %s: %s: %s", ifname, step,
 			 strerror(-rc));
-	if (nl.sock)
-		mnl_socket_close(nl.sock);
 	return rc;
 }

@@ -30,7 +30,13 @@
 static int tap_setup_queues(struct port *pt, char *err, size_t errlen)
 {
 	struct rte_eth_conf conf = { .intr_conf = { .rxq = 1 } };
+	struct rte_eth_dev_info info;
 	int rc;
+
+	/* frames larger than one mbuf arrive as chains */
+	if (!rte_eth_dev_info_get(pt->port_id, &info))
+		conf.rxmode.offloads = info.rx_offload_capa &
+				       RTE_ETH_RX_OFFLOAD_SCATTER;
 
 	rc = rte_eth_dev_configure(pt->port_id, pt->n_queues, pt->n_queues,
 				   &conf);
@@ -49,6 +55,24 @@ static int tap_setup_queues(struct port *pt, char *err, size_t errlen)
 	}
 	if (rc)
 		snprintf(err, errlen, "queue setup on %s: %s", pt->devname,
+			 strerror(-rc));
+	return rc;
+}
+
+/*
+ * net_tap reports a 1522-byte maximum frame, but the kernel side takes any
+ * MTU and the PMD scatters large frames over mbuf chains: above 1500 the MTU
+ * is set on the interface directly.
+ */
+static int tap_set_mtu(struct port *pt, uint16_t mtu, char *err, size_t errlen)
+{
+	int rc;
+
+	if (mtu > RTE_ETHER_MTU)
+		return netlink_set_mtu(pt->ifname, mtu, err, errlen);
+	rc = rte_eth_dev_set_mtu(pt->port_id, mtu);
+	if (rc)
+		snprintf(err, errlen, "MTU %u on %s: %s", mtu, pt->ifname,
 			 strerror(-rc));
 	return rc;
 }
@@ -75,9 +99,8 @@ static int tap_probe_and_start(struct port *pt, const struct broth_vnet_conf *vc
 	rc = rte_eth_dev_get_port_by_name(pt->devname, &pt->port_id);
 	if (!rc)
 		rc = tap_setup_queues(pt, err, errlen);
-	if (!rc && (rc = rte_eth_dev_set_mtu(pt->port_id, vc->mtu)))
-		snprintf(err, errlen, "MTU %u on %s: %s", vc->mtu, vc->ifname,
-			 strerror(-rc));
+	if (!rc)
+		rc = tap_set_mtu(pt, vc->mtu, err, errlen);
 	if (!rc && (rc = rte_eth_dev_start(pt->port_id)))
 		snprintf(err, errlen, "start %s: %s", pt->devname,
 			 strerror(-rc));

@@ -27,8 +27,8 @@
 
 #include <rte_common.h>
 
-#include "frame.h"
 #include "dhcp.h"
+#include "frame.h"
 
 #define BOOTREQUEST		1
 #define BOOTREPLY		2
@@ -62,7 +62,7 @@ enum dhcp_opt {
 	OPT_MAX_SIZE	= 57,
 	OPT_T1		= 58,
 	OPT_T2		= 59,
-	OPT_CLIENT_ID	= 61,	/* not echoed: we bind by chaddr, there is one guest */
+	OPT_CLIENT_ID	= 61,	/* not echoed: one guest, bound by chaddr */
 	OPT_SEARCH	= 119,
 	OPT_END		= 255,
 };
@@ -364,34 +364,38 @@ static void dhcp_opt_search(const struct vnet *vn, struct dhcp_opts *o)
 		dhcp_opt_put(o, OPT_SEARCH, wire, len);
 }
 
+/* Interface and resolver options; the resolver's last, as it may not fit */
+static void dhcp_opts_config(const struct vnet *vn, struct dhcp_opts *o)
+{
+	rte_be16_t mtu = rte_cpu_to_be_16(vn->mtu);
+
+	dhcp_opt_put32(o, OPT_SUBNET_MASK, vn->mask4);
+	dhcp_opt_put32(o, OPT_ROUTER, vn->gw4);
+	dhcp_opt_put32(o, OPT_DNS, vn->gw4);
+	dhcp_opt_put32(o, OPT_BCAST, vn->bcast4);
+	dhcp_opt_put(o, OPT_MTU, &mtu, sizeof(mtu));
+	if (vn->domain[0])
+		dhcp_opt_put(o, OPT_DOMAIN, vn->domain, strlen(vn->domain));
+	dhcp_opt_search(vn, o);
+}
+
 /* Write the options of reply @r into the empty area @o, END included */
 static void dhcp_opts_write(const struct vnet *vn, const struct dhcp_reply *r,
 			    struct dhcp_opts *o)
 {
 	uint32_t lease = vn->lease_s;
-	rte_be16_t mtu = rte_cpu_to_be_16(vn->mtu);
 
-	/* These 55 bytes always fit: o->room is at least 576 - 28 - 240 */
+	/* Fixed options: 56 bytes, o->room is at least 576 - 28 - 240 */
 	dhcp_opt_put(o, OPT_MSG_TYPE, &r->type, 1);
 	dhcp_opt_put32(o, OPT_SERVER_ID, vn->gw4);
-	if (r->type == DHCPNAK)
-		goto end;
 	if (r->lease_opts) {
 		dhcp_opt_put32(o, OPT_LEASE, rte_cpu_to_be_32(lease));
 		dhcp_opt_put32(o, OPT_T1, rte_cpu_to_be_32(lease / 2));
 		dhcp_opt_put32(o, OPT_T2,
 			rte_cpu_to_be_32((uint32_t)((uint64_t)lease * 7 / 8)));
 	}
-	dhcp_opt_put32(o, OPT_SUBNET_MASK, vn->mask4);
-	dhcp_opt_put32(o, OPT_ROUTER, vn->gw4);
-	dhcp_opt_put32(o, OPT_DNS, vn->gw4);
-	dhcp_opt_put32(o, OPT_BCAST, vn->bcast4);
-	dhcp_opt_put(o, OPT_MTU, &mtu, sizeof(mtu));
-	/* Then what may not fit */
-	if (vn->domain[0])
-		dhcp_opt_put(o, OPT_DOMAIN, vn->domain, strlen(vn->domain));
-	dhcp_opt_search(vn, o);
-end:
+	if (r->type != DHCPNAK)
+		dhcp_opts_config(vn, o);
 	o->buf[o->len++] = OPT_END;
 }
 

@@ -388,8 +388,8 @@ size_t tf_dhcp_msg(uint8_t *buf, const struct tf_dhcp *d)
 }
 
 /**
- * tf_dhcp_frame() - a client message in its frame: chaddr to broadcast,
- *		     from ciaddr (0.0.0.0 if unset) port 68 to 255.255.255.255:67
+ * tf_dhcp_frame() - a client message in its frame: from chaddr and
+ *		     ciaddr (0.0.0.0 if unset) port 68 to broadcast port 67
  * @buf:	output, TF_MAX bytes
  * @d:		message
  *

@@ -73,7 +73,8 @@ static enum drop_reason run(const struct tf_dhcp *d)
 /* Run a raw DHCP payload of @len bytes */
 static enum drop_reason run_payload(const uint8_t *msg, size_t len)
 {
-	struct tf_l3 l3 = tf_l3_default(&tf_bcast_mac, TF_IP(255, 255, 255, 255));
+	struct tf_l3 l3 = tf_l3_default(&tf_bcast_mac,
+					TF_IP(255, 255, 255, 255));
 	uint8_t f[TF_MAX];
 
 	l3.src = 0;
@@ -126,7 +127,8 @@ static void assert_dest(const struct rte_ether_addr *mac, rte_be32_t ip)
 {
 	cr_assert_eq(memcmp(out, mac, 6), 0, "destination MAC");
 	cr_assert_eq(memcmp(out + 6, &vn.gw_mac, 6), 0, "source MAC");
-	cr_assert_eq(rp.dst4, ip, "destination IP %08x", rte_be_to_cpu_32(rp.dst4));
+	cr_assert_eq(rp.dst4, ip, "destination IP %08x",
+		     rte_be_to_cpu_32(rp.dst4));
 	cr_assert_eq(rp.src4, gw);
 	cr_assert_eq(rp.sport, RTE_BE16(67));
 	cr_assert_eq(rp.dport, RTE_BE16(68));
@@ -238,7 +240,8 @@ Test(dhcp, long_search_list)
 	uint8_t len;
 
 	for (unsigned i = 0; i < VNET_MAX_SEARCH; i++) {
-		memset(vn.search[i], 'a' + i, 50);	/* 52 bytes on the wire */
+		/* 52 bytes on the wire */
+		memset(vn.search[i], 'a' + (int)i, 50);
 		vn.search[i][50] = 0;
 	}
 	vn.n_search = VNET_MAX_SEARCH;
@@ -509,11 +512,13 @@ Test(dhcp, truncated_fixed_part)
 	tf_dhcp_init(&d, DISCOVER);
 	tf_dhcp_msg(msg, &d);
 	for (size_t n = 0; n < 236; n++) {
-		cr_assert_eq(run_payload(msg, n), DROP_DHCP_TRUNC, "length %zu", n);
+		cr_assert_eq(run_payload(msg, n), DROP_DHCP_TRUNC,
+			     "length %zu", n);
 		cr_assert_eq(out_len, 0);
 	}
 	for (size_t n = 236; n < 240; n++)
-		cr_assert_eq(run_payload(msg, n), DROP_DHCP_NO_COOKIE, "length %zu", n);
+		cr_assert_eq(run_payload(msg, n), DROP_DHCP_NO_COOKIE,
+			     "length %zu", n);
 }
 
 /* Every truncation of a full request is dropped or answered, never crashes */
@@ -535,7 +540,8 @@ Test(dhcp, truncated_everywhere)
 	for (size_t n = 0; n <= full; n++) {
 		rc = run_payload(msg, n);
 		cr_assert(rc == DROP_NONE || rc == DROP_DHCP_TRUNC ||
-			  rc == DROP_DHCP_NO_COOKIE || rc == DROP_DHCP_BAD_OPTION ||
+			  rc == DROP_DHCP_NO_COOKIE ||
+			  rc == DROP_DHCP_BAD_OPTION ||
 			  rc == DROP_DHCP_BAD_MESSAGE, "length %zu: %d", n, rc);
 		cr_assert(rc != DROP_NONE || out_len, "length %zu", n);
 	}

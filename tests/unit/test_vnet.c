@@ -172,13 +172,15 @@ Test(vnet, resolv_invalid_names_skipped)
 	memset(big, 'x', 255);	/* one over VNET_DOMAIN_MAX */
 	big[255] = 0;
 	snprintf(text, sizeof(text),
-		 "domain bad!name\nsearch ok.example sp@ce.example %s x/y ok2\n",
+		 "domain bad!name\n"
+		 "search ok.example sp@ce.example %s x/y ok2\n",
 		 big);
 	cr_assert_eq(resolv_load(text), 0);
 	cr_assert_eq(vn.n_search, 2);
 	cr_assert_str_eq(vn.search[0], "ok.example");
 	cr_assert_str_eq(vn.search[1], "ok2");
-	cr_assert_str_eq(vn.domain, "ok.example", "invalid domain line skipped");
+	cr_assert_str_eq(vn.domain, "ok.example",
+			 "invalid domain line skipped");
 }
 
 Test(vnet, resolv_longest_name_kept)

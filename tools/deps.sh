@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# deps.sh - install (quietly, only if missing) what broth's build and tests need.
+#
+#   tools/deps.sh [EXTRA_PACKAGE...]
+#
+# Debian/Ubuntu only. Idempotent: apt-get runs only when a package is missing.
+set -euo pipefail
+
+PACKAGES=(
+	# build
+	meson ninja-build pkg-config gcc
+	dpdk-dev libdpdk-dev libjemalloc-dev libmnl-dev
+	# unit tests
+	libcriterion-dev
+	# integration tests, demo and bench
+	busybox udhcpc isc-dhcp-client iputils-ping iputils-arping iproute2 procps
+	coreutils util-linux
+	# script lint (tools/test)
+	shellcheck
+)
+PACKAGES+=("$@")
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages: ${missing[*]} (run as root: sudo tools/deps.sh)" >&2
+	exit 1
+fi
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
+	>"$log" 2>&1; then
+	cat "$log" >&2
+	echo "deps.sh: apt-get failed" >&2
+	exit 1
+fi
+echo "deps.sh: done"
