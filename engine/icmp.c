@@ -32,6 +32,8 @@ enum drop_reason icmp_gateway_echo(const struct vnet *vn, uint8_t *frame,
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + p->l3_off);
 	struct rte_icmp_hdr *ih = (struct rte_icmp_hdr *)(frame + p->l4_off);
 
+	if (p->dst4 != vn->gw4)
+		return DROP_NO_HANDLER;
 	if (ih->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ih->icmp_code != 0)
 		return DROP_ICMP_UNSUPPORTED;
 	if (p->src4 == 0)

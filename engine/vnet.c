@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vnet.h"
@@ -94,12 +95,14 @@ static bool domain_valid(const char *s)
  */
 int vnet_load_resolv(struct vnet *vn, const char *path)
 {
-	char line[1024], *save, *tok;
+	char *line = NULL, *save, *tok;
 	FILE *f = fopen(path, "re");
+	size_t cap = 0;
 
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f)) {
+	/* getline: a long line must not be cut into a wrong domain name */
+	while (getline(&line, &cap, f) > 0) {
 		tok = strtok_r(line, " \t\r\n", &save);
 		if (!tok)
 			continue;
@@ -116,6 +119,7 @@ int vnet_load_resolv(struct vnet *vn, const char *path)
 						 sizeof(vn->search[0]), "%s", tok);
 		}
 	}
+	free(line);
 	fclose(f);
 	if (!vn->domain[0] && vn->n_search)
 		snprintf(vn->domain, sizeof(vn->domain), "%s", vn->search[0]);

@@ -333,6 +333,8 @@ void tf_dhcp_init(struct tf_dhcp *d, uint8_t type)
 void tf_dhcp_raw(struct tf_dhcp *d, const void *bytes, size_t len)
 {
 	assert(d->opts_len + len <= sizeof(d->opts));
+	if (!len)
+		return;		/* @bytes may be NULL */
 	memcpy(d->opts + d->opts_len, bytes, len);
 	d->opts_len += len;
 }
