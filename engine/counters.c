@@ -42,6 +42,10 @@ void counters_sum(struct counters *dst, const struct counters *src)
 	dst->handoff_out += rd(&src->handoff_out);
 	dst->handoff_in += rd(&src->handoff_in);
 	dst->answered += rd(&src->answered);
+	dst->tcp_opened += rd(&src->tcp_opened);
+	dst->tcp_closed += rd(&src->tcp_closed);
+	dst->tcp_rto += rd(&src->tcp_rto);
+	dst->tcp_fast_rexmit += rd(&src->tcp_fast_rexmit);
 	for (int i = 0; i < DROP__COUNT; i++)
 		dst->drop[i] += rd(&src->drop[i]);
 }
@@ -59,6 +63,11 @@ void counters_print(FILE *f, const char *label, const struct counters *c)
 		" handoff_in %" PRIu64 "\n", label, rd(&c->rx), rd(&c->tx),
 		rd(&c->answered), rd(&c->to_slowpath), rd(&c->handoff_out),
 		rd(&c->handoff_in));
+	if (rd(&c->tcp_opened))
+		fprintf(f, "%s:   tcp opened %" PRIu64 " closed %" PRIu64
+			" rto %" PRIu64 " fast_rexmit %" PRIu64 "\n", label,
+			rd(&c->tcp_opened), rd(&c->tcp_closed), rd(&c->tcp_rto),
+			rd(&c->tcp_fast_rexmit));
 	for (int i = 1; i < DROP__COUNT; i++)
 		if (rd(&c->drop[i]))
 			fprintf(f, "%s:   drop %s %" PRIu64 "\n", label,

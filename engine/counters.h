@@ -46,6 +46,19 @@
 	X(DHCP_BAD_OPTION, "dhcp_bad_option")                           \
 	X(DHCP_BAD_MESSAGE, "dhcp_bad_message")                         \
 	X(DHCP_NOT_FOR_US, "dhcp_not_for_us")                           \
+	X(TCP_NO_CONN, "tcp_no_connection")                             \
+	X(TCP_FLOW_LIMIT, "tcp_flow_table_full")                        \
+	X(TCP_NO_FD, "tcp_no_file_descriptor")                          \
+	X(TCP_DST_REFUSED, "tcp_destination_refused")                   \
+	X(TCP_REFUSED, "tcp_connect_refused")                           \
+	X(TCP_UNREACHABLE, "tcp_connect_unreachable")                   \
+	X(TCP_CONNECT_TIMEOUT, "tcp_connect_timeout")                   \
+	X(TCP_HOST_RESET, "tcp_host_reset")                             \
+	X(TCP_TIMEOUT, "tcp_retransmission_timeout")                    \
+	X(TCP_BAD_RST, "tcp_rst_not_exact")                             \
+	X(TCP_BAD_ACK, "tcp_ack_unacceptable")                          \
+	X(TCP_OUT_OF_WINDOW, "tcp_out_of_window")                       \
+	X(TCP_OOO_FULL, "tcp_out_of_order_full")                        \
 	X(NO_HANDLER, "flow_protocol_not_yet_supported")                \
 	X(SLOWPATH_RING_FULL, "slowpath_ring_full")                     \
 	X(HANDOFF_RING_FULL, "handoff_ring_full")                       \
@@ -67,6 +80,10 @@ struct counters {
 	uint64_t handoff_out;	/* frames passed to another worker */
 	uint64_t handoff_in;	/* frames received from another worker */
 	uint64_t answered;	/* frames answered locally (ARP, DHCP, ping) */
+	uint64_t tcp_opened;	/* guest SYNs that got a host socket */
+	uint64_t tcp_closed;	/* connections that ended with FINs */
+	uint64_t tcp_rto;	/* retransmission timeouts toward the guest */
+	uint64_t tcp_fast_rexmit;
 	uint64_t drop[DROP__COUNT];
 };
 

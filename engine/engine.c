@@ -16,6 +16,7 @@
 
 #include <rte_errno.h>
 #include <rte_mbuf.h>
+#include <rte_timer.h>
 
 #include "eal.h"
 #include "engine.h"
@@ -153,6 +154,11 @@ static int engine_setup(struct broth_engine *e, char *err, size_t errlen)
 	if (rc)
 		return rc;
 	e->eal_up = true;
+	rc = rte_timer_subsystem_init();
+	if (rc && rc != -EALREADY) {
+		snprintf(err, errlen, "timer subsystem: %s", strerror(-rc));
+		return rc;
+	}
 	for (unsigned i = 0; i < e->n_workers; i++)
 		if ((rc = worker_init(&e->workers[i], e, i))) {
 			snprintf(err, errlen, "worker %u: %s", i, strerror(-rc));
@@ -279,8 +285,10 @@ void broth_engine_destroy(struct broth_engine *e)
 		port_tap_destroy(&e->ports[i]);
 		rte_mempool_free(e->ports[i].pool);
 	}
-	if (e->eal_up)
+	if (e->eal_up) {
+		rte_timer_subsystem_finalize();
 		eal_stop();
+	}
 	free(e);
 }
 

@@ -18,6 +18,7 @@
 
 #include "broth/broth.h"
 #include "counters.h"
+#include "flow.h"
 #include "port.h"
 #include "vnet.h"
 
@@ -37,8 +38,29 @@ struct worker {
 	struct rte_ring *handoff;	/* frames whose flows this worker owns */
 	struct rte_ring *tx_ring;	/* frames to send for the slow path */
 	struct rte_eth_dev_tx_buffer *txb[BROTH_MAX_VNETS];	/* per port */
+	struct flow_table tcp;		/* this worker's TCP connections */
+	uint32_t *tcp_dirty;		/* connections to flush this burst */
+	uint32_t n_tcp_dirty;
 	struct counters ctr;
 } __rte_cache_aligned;
+
+/* What an epoll event of a worker is about: tag in the high 32 bits */
+enum worker_ev {
+	WORKER_EV_WAKE = 1,
+	WORKER_EV_RXQ,
+	WORKER_EV_TCP,
+};
+
+static inline uint64_t worker_ev_tag(enum worker_ev type, uint32_t idx)
+{
+	return (uint64_t)type << 32 | idx;
+}
+
+/* The worker running on this thread, for timer callbacks */
+extern __thread struct worker *worker_self;
+
+/* Queue a frame for TX on the worker's queue of port @pidx */
+void worker_send(struct worker *w, unsigned pidx, struct rte_mbuf *m);
 
 struct slowpath {
 	struct broth_engine *e;

@@ -5,11 +5,14 @@
  * Pings to the gateway never leave broth: the request is turned into the
  * reply in place, in the worker that received it, and sent straight back.
  */
+#include <string.h>
+
 #include <rte_ether.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
 
 #include "cksum.h"
+#include "frame.h"
 #include "icmp.h"
 
 #define ICMP_REPLY_TTL	64
@@ -52,4 +55,51 @@ enum drop_reason icmp_gateway_echo(const struct vnet *vn, uint8_t *frame,
 	ih->icmp_cksum = 0;
 	ih->icmp_cksum = cksum_fold(ih, p->l4_len);
 	return DROP_NONE;
+}
+
+/* RFC 1812 §4.3.2.3: quote as much as fits in 576 bytes; we quote less */
+#define ICMP_QUOTE_MAX	(576 - FRAME_IP4_LEN - 8)
+
+/**
+ * icmp_error4() - build an ICMP error from the gateway to the guest
+ * @buf:	frame buffer
+ * @cap:	size of @buf
+ * @vn:		vnet of the guest
+ * @dst_mac:	guest MAC
+ * @type:	ICMP type (3 unreachable, 11 time exceeded, ...)
+ * @code:	ICMP code
+ * @info:	second header word, host order (next-hop MTU for code 4)
+ * @quote:	the guest's original IP header and at least 8 bytes after it
+ * @quote_len:	bytes of @quote, cut to ICMP_QUOTE_MAX
+ *
+ * The destination is the source of the quoted header, i.e. the guest.
+ *
+ * Return: frame length, 0 if @cap is too small
+ */
+size_t icmp_error4(uint8_t *buf, size_t cap, const struct vnet *vn,
+		   const struct rte_ether_addr *dst_mac, uint8_t type,
+		   uint8_t code, uint32_t info, const uint8_t *quote,
+		   size_t quote_len)
+{
+	const struct rte_ipv4_hdr *q = (const struct rte_ipv4_hdr *)quote;
+	uint8_t *ih = buf + FRAME_ETH_LEN + FRAME_IP4_LEN;
+	rte_be32_t w2 = rte_cpu_to_be_32(info);
+	uint16_t ck;
+
+	if (quote_len > ICMP_QUOTE_MAX)
+		quote_len = ICMP_QUOTE_MAX;
+	if (quote_len < FRAME_IP4_LEN ||
+	    cap < FRAME_ETH_LEN + FRAME_IP4_LEN + 8 + quote_len + FRAME_MIN_LEN)
+		return 0;
+	ih[0] = type;
+	ih[1] = code;
+	ih[2] = ih[3] = 0;
+	memcpy(ih + 4, &w2, 4);
+	memcpy(ih + 8, quote, quote_len);
+	ck = cksum_fold(ih, (uint32_t)(8 + quote_len));
+	memcpy(ih + 2, &ck, 2);
+	frame_eth(buf, &vn->gw_mac, dst_mac, RTE_ETHER_TYPE_IPV4);
+	frame_ip4(buf + FRAME_ETH_LEN, vn->gw4, q->src_addr, IPPROTO_ICMP, 64,
+		  (uint16_t)(8 + quote_len));
+	return frame_pad(buf, FRAME_ETH_LEN + FRAME_IP4_LEN + 8 + quote_len);
 }

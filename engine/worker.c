@@ -30,6 +30,7 @@
 #include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_timer.h>
 
 #include "engine.h"
 #include "flow_hash.h"
@@ -37,6 +38,7 @@
 #include "log.h"
 #include "parse.h"
 #include "slowpath/dhcp.h"
+#include "tcp.h"
 
 #define WORKER_IDLE_US	200
 
@@ -53,7 +55,15 @@ static void worker_drop(struct worker *w, struct rte_mbuf *m,
 	rte_pktmbuf_free(m);
 }
 
-static void worker_tx(struct worker *w, unsigned pidx, struct rte_mbuf *m)
+__thread struct worker *worker_self;
+
+/**
+ * worker_send() - queue a frame for the guest on this worker's TX queue
+ * @w:		worker
+ * @pidx:	port index
+ * @m:		frame, consumed
+ */
+void worker_send(struct worker *w, unsigned pidx, struct rte_mbuf *m)
 {
 	struct port *pt = &w->e->ports[pidx];
 	uint16_t sent = rte_eth_tx_buffer(pt->port_id, w->id, w->txb[pidx], m);
@@ -69,11 +79,14 @@ static void worker_tx_flush(struct worker *w)
 						     w->id, w->txb[i]));
 }
 
-/* Frames of flows owned by this worker. TCP, UDP and ICMP flows plug in here. */
+/* Frames of flows owned by this worker: the protocol handlers */
 static void worker_flow_input(struct worker *w, struct rte_mbuf *m,
 			      const struct pkt *p)
 {
-	(void)p;
+	if (p->l4proto == IPPROTO_TCP) {
+		tcp_guest_input(w, w->e->port_idx[m->port], m, p);
+		return;
+	}
 	worker_drop(w, m, DROP_NO_HANDLER);
 }
 
@@ -132,7 +145,7 @@ static bool worker_frame(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 		}
 		rte_pktmbuf_trim(m, m->pkt_len - (p.l3_off + p.l3_len));
 		counters_add(&w->ctr.answered, 1);
-		worker_tx(w, pidx, m);
+		worker_send(w, pidx, m);
 		return false;
 	}
 	worker_handoff(w, m, &p, vn->id, wake_mask);
@@ -178,7 +191,7 @@ static unsigned worker_drain_rings(struct worker *w)
 	n = rte_ring_sc_dequeue_burst(w->tx_ring, (void **)pkts, ENGINE_BURST,
 				      NULL);
 	for (unsigned i = 0; i < n; i++)
-		worker_tx(w, w->e->port_idx[pkts[i]->port], pkts[i]);
+		worker_send(w, w->e->port_idx[pkts[i]->port], pkts[i]);
 	total = n;
 
 	n = rte_ring_sc_dequeue_burst(w->handoff, (void **)pkts, ENGINE_BURST,
@@ -191,6 +204,63 @@ static unsigned worker_drain_rings(struct worker *w)
 		worker_flow_input(w, pkts[i], &p);
 	}
 	return total + n;
+}
+
+#define WORKER_EVENTS	64
+
+/* Dispatch epoll events; RX queue fds need nothing: rx_burst drains them */
+static unsigned worker_poll_events(struct worker *w, int timeout_ms)
+{
+	struct epoll_event ev[WORKER_EVENTS];
+	int n = epoll_wait(w->epfd, ev, WORKER_EVENTS, timeout_ms);
+	uint64_t v;
+
+	for (int i = 0; i < n; i++) {
+		uint32_t type = (uint32_t)(ev[i].data.u64 >> 32);
+		uint32_t idx = (uint32_t)ev[i].data.u64;
+
+		if (type == WORKER_EV_TCP)
+			tcp_sock_event(w, idx, ev[i].events);
+		else if (type == WORKER_EV_WAKE &&
+			 read(w->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			BLOG(DEBUG, "worker %u wake fd: %s", w->id, strerror(errno));
+	}
+	return n > 0 ? (unsigned)n : 0;
+}
+
+/* Milliseconds until the next timer of this worker, -1 if none */
+static int worker_sleep_ms(void)
+{
+	int64_t ticks = rte_timer_next_ticks();
+	uint64_t hz = rte_get_timer_hz();
+
+	if (ticks < 0)
+		return -1;
+	return (int)((uint64_t)ticks * 1000 / hz) + 1;
+}
+
+static void worker_sleep(struct worker *w)
+{
+	__atomic_store_n(&w->sleeping, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!rte_ring_count(w->handoff) && !rte_ring_count(w->tx_ring))
+		worker_poll_events(w, worker_sleep_ms());
+	__atomic_store_n(&w->sleeping, 0, __ATOMIC_RELAXED);
+}
+
+static unsigned worker_iteration(struct worker *w)
+{
+	unsigned work = 0;
+
+	for (unsigned i = 0; i < w->e->n_ports; i++)
+		work += worker_rx_port(w, i);
+	work += worker_drain_rings(w);
+	if (w->tcp.n_used)
+		work += worker_poll_events(w, 0);
+	rte_timer_manage();
+	tcp_flush(w);
+	worker_tx_flush(w);
+	return work;
 }
 
 /**
@@ -210,15 +280,10 @@ void *worker_main(void *arg)
 	pthread_setname_np(pthread_self(), name);
 	if (rte_thread_register())
 		BLOG(WARNING, "worker %u: no lcore id, mempool caches off", w->id);
+	worker_self = w;
 
 	while (!engine_quitting(w->e)) {
-		unsigned work = 0;
-
-		for (unsigned i = 0; i < w->e->n_ports; i++)
-			work += worker_rx_port(w, i);
-		work += worker_drain_rings(w);
-		worker_tx_flush(w);
-		if (work) {
+		if (worker_iteration(w)) {
 			last_work = rte_rdtsc();
 			continue;
 		}
@@ -226,10 +291,11 @@ void *worker_main(void *arg)
 			rte_pause();
 			continue;
 		}
-		engine_sleep(&w->sleeping, w->epfd, w->wake_fd, w->handoff,
-			     w->tx_ring, -1);
+		worker_sleep(w);
 		last_work = rte_rdtsc();
 	}
+	tcp_worker_fini(w);
+	worker_tx_flush(w);
 	rte_thread_unregister();
 	return NULL;
 }
@@ -254,6 +320,9 @@ static struct rte_ring *worker_ring(const char *what, unsigned id)
 int worker_init(struct worker *w, struct broth_engine *e, unsigned id)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
+	uint32_t max = e->conf.max_flows ? e->conf.max_flows :
+		       BROTH_MAX_FLOWS_DEFAULT;
+	int rc;
 
 	w->id = id;
 	w->e = e;
@@ -261,14 +330,15 @@ int worker_init(struct worker *w, struct broth_engine *e, unsigned id)
 	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->epfd < 0 || w->wake_fd < 0)
 		return -errno;
-	ev.data.fd = w->wake_fd;
+	ev.data.u64 = worker_ev_tag(WORKER_EV_WAKE, 0);
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake_fd, &ev))
 		return -errno;
 	w->handoff = worker_ring("handoff", id);
 	w->tx_ring = worker_ring("tx", id);
 	if (!w->handoff || !w->tx_ring)
 		return -ENOMEM;
-	return 0;
+	rc = tcp_worker_init(w, (max + e->n_workers - 1) / e->n_workers);
+	return rc;
 }
 
 /**
@@ -297,7 +367,7 @@ int worker_add_port(struct worker *w, unsigned pidx)
 		     pt->devname, w->id, strerror(-fd));
 		return 0;
 	}
-	ev.data.fd = fd;
+	ev.data.u64 = worker_ev_tag(WORKER_EV_RXQ, pidx);
 	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
@@ -318,6 +388,7 @@ static void ring_free_all(struct rte_ring *r)
  */
 void worker_fini(struct worker *w)
 {
+	tcp_worker_fini(w);
 	ring_free_all(w->handoff);
 	ring_free_all(w->tx_ring);
 	w->handoff = w->tx_ring = NULL;

@@ -20,7 +20,7 @@
 enum {
 	OPT_NETNS = 256, OPT_IFNAME, OPT_CONFIGURE, OPT_NET, OPT_MTU,
 	OPT_WORKERS, OPT_LOG_LEVEL, OPT_PID_FILE, OPT_RESOLV_CONF,
-	OPT_VERSION, OPT_HELP,
+	OPT_VERSION, OPT_HELP, OPT_NO_HOST_LOOPBACK, OPT_MAX_FLOWS,
 };
 
 static const struct option long_opts[] = {
@@ -33,6 +33,8 @@ static const struct option long_opts[] = {
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "pid-file", required_argument, NULL, OPT_PID_FILE },
 	{ "resolv-conf", required_argument, NULL, OPT_RESOLV_CONF },
+	{ "no-host-loopback", no_argument, NULL, OPT_NO_HOST_LOOPBACK },
+	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -52,6 +54,8 @@ static void usage(FILE *f)
 "                        gateway .1, guest .2)\n"
 "  --mtu N               guest MTU, %u..%u (default 1500)\n"
 "  --workers N           worker threads (default: online CPUs)\n"
+"  --no-host-loopback    the gateway address does not reach the host's lo\n"
+"  --max-flows N         TCP connections at most (default 65536)\n"
 "  --resolv-conf FILE    take DHCP domain/search from FILE\n"
 "  --log-level LEVEL     error|warning|notice|info|debug (default notice)\n"
 "  --pid-file FILE       write the process id to FILE once ready\n"
@@ -146,6 +150,14 @@ static int parse_one(int c, const char *arg, struct options *o)
 		return 0;
 	case OPT_LOG_LEVEL:
 		return parse_log_level(arg, &o->conf.log_level);
+	case OPT_NO_HOST_LOOPBACK:
+		o->conf.no_host_loopback = true;
+		return 0;
+	case OPT_MAX_FLOWS:
+		if (parse_uint("--max-flows", arg, 1, 1u << 24, &n))
+			return -1;
+		o->conf.max_flows = (uint32_t)n;
+		return 0;
 	case OPT_PID_FILE:
 		o->pid_file = arg;
 		return 0;

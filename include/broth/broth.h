@@ -21,6 +21,7 @@
 #define BROTH_NAME_MAX		32
 #define BROTH_MTU_MIN		68
 #define BROTH_MTU_MAX		65520
+#define BROTH_MAX_FLOWS_DEFAULT	65536
 #define BROTH_RESOLV_CONF	"/etc/resolv.conf"
 
 /* One guest network: where the guest is and which addresses it gets */
@@ -38,6 +39,8 @@ struct broth_vnet_conf {
 struct broth_conf {
 	unsigned workers;		/* 0: one per online CPU */
 	int log_level;			/* RTE_LOG_* (1 emergency .. 8 debug) */
+	bool no_host_loopback;		/* gateway does not reach host's lo */
+	uint32_t max_flows;		/* TCP connections, all workers; 0: default */
 	const char *resolv_conf;	/* DHCP domain/search; NULL: BROTH_RESOLV_CONF */
 	unsigned n_vnets;
 	struct broth_vnet_conf vnets[BROTH_MAX_VNETS];

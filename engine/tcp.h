@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* tcp.h - TCP split proxy: what the worker calls */
+#ifndef BROTH_TCP_H
+#define BROTH_TCP_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "parse.h"
+
+struct worker;
+
+int tcp_worker_init(struct worker *w, uint32_t max_flows);
+void tcp_worker_fini(struct worker *w);
+/* A TCP frame from the guest, on the flow's owner worker; consumes @m */
+void tcp_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,
+		     const struct pkt *p);
+/* Host socket of flow @idx is ready (epoll events) */
+void tcp_sock_event(struct worker *w, uint32_t idx, uint32_t events);
+/* End of a burst: write what the guest sent, send ACKs, free dead flows */
+void tcp_flush(struct worker *w);
+
+#endif

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcp_out.c - segments from broth to the guest
+ *
+ * Data segments are built around a payload already read into the mbuf at
+ * TCP_OUT_HDR_LEN, so the payload is written once, by the kernel. Control
+ * segments (SYN-ACK, ACK, FIN, RST) carry no payload.
+ */
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_random.h>
+#include <rte_tcp.h>
+
+#include "engine.h"
+#include "frame.h"
+#include "icmp.h"
+#include "tcp_conn.h"
+#include "tcp_out.h"
+
+static struct vnet *conn_vnet(struct worker *w, const struct tcp_conn *c)
+{
+	return w->e->ports[c->f.pidx].vn;
+}
+
+/**
+ * tcp_out_window() - receive window to advertise, in segment units
+ * @c:		connection
+ * @syn:	true for a SYN-ACK, whose window is never scaled
+ *
+ * Return: the 16-bit window field
+ */
+uint16_t tcp_out_window(struct tcp_conn *c, bool syn)
+{
+	uint32_t free = c->pend_bytes >= TCP_RCV_WIN ? 0 :
+			TCP_RCV_WIN - c->pend_bytes;
+	unsigned shift = !syn && (c->flags & TCPF_WS_OK) ? TCP_RCV_WS : 0;
+	uint32_t win = free >> shift;
+
+	if (win > UINT16_MAX)
+		win = UINT16_MAX;
+	if (!win)
+		c->flags |= TCPF_WND_CLOSED;
+	else
+		c->flags &= ~TCPF_WND_CLOSED;
+	return (uint16_t)win;
+}
+
+/**
+ * tcp_out_alloc() - an mbuf for a segment of @c
+ * @w:		worker
+ * @c:		connection
+ *
+ * Return: mbuf, or NULL (counted) when the pool is empty
+ */
+struct rte_mbuf *tcp_out_alloc(struct worker *w, const struct tcp_conn *c)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->e->ports[c->f.pidx].pool);
+
+	if (!m)
+		counters_drop(&w->ctr, DROP_NO_MBUF);
+	return m;
+}
+
+/**
+ * tcp_out_send() - fill headers in front of @payload_len bytes and send
+ * @w:		worker
+ * @c:		connection
+ * @m:		mbuf; payload (if any) already at TCP_OUT_HDR_LEN + @optlen
+ * @seq:	sequence number of the segment
+ * @flags:	RTE_TCP_*_FLAG
+ * @opts:	TCP options, @optlen bytes (multiple of 4), or NULL
+ * @optlen:	length of @opts
+ * @payload_len: payload bytes
+ */
+void tcp_out_send(struct worker *w, struct tcp_conn *c, struct rte_mbuf *m,
+		  uint32_t seq, uint8_t flags, const uint8_t *opts,
+		  uint8_t optlen, uint16_t payload_len)
+{
+	struct vnet *vn = conn_vnet(w, c);
+	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + FRAME_ETH_LEN);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	uint16_t l4_len = sizeof(*th) + optlen + payload_len;
+
+	frame_eth(buf, &vn->gw_mac, &c->guest_mac, RTE_ETHER_TYPE_IPV4);
+	frame_ip4((uint8_t *)ip, flow_addr_v4(c->f.key.raddr),
+		  flow_addr_v4(c->f.key.gaddr), IPPROTO_TCP, 64, l4_len);
+	th->src_port = c->f.key.rport;
+	th->dst_port = c->f.key.gport;
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = (flags & RTE_TCP_ACK_FLAG) ?
+		       rte_cpu_to_be_32(c->rcv_nxt) : 0;
+	th->data_off = (uint8_t)(((sizeof(*th) + optlen) / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(tcp_out_window(c, flags & RTE_TCP_SYN_FLAG));
+	th->tcp_urp = 0;
+	if (optlen)
+		memcpy(th + 1, opts, optlen);
+	m->data_len = m->pkt_len = TCP_OUT_HDR_LEN + optlen + payload_len;
+	th->cksum = 0;
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	worker_send(w, c->f.pidx, m);
+}
+
+/**
+ * tcp_out_ctl() - send a segment without payload
+ * @w:		worker
+ * @c:		connection
+ * @seq:	sequence number
+ * @flags:	RTE_TCP_*_FLAG
+ */
+void tcp_out_ctl(struct worker *w, struct tcp_conn *c, uint32_t seq,
+		 uint8_t flags)
+{
+	struct rte_mbuf *m = tcp_out_alloc(w, c);
+
+	if (m)
+		tcp_out_send(w, c, m, seq, flags, NULL, 0, 0);
+}
+
+/**
+ * tcp_out_synack() - SYN-ACK with MSS, and window scale and SACK-permitted
+ *		      when the guest offered them
+ * @w:		worker
+ * @c:		connection
+ * @mss:	our MSS (from the MTU)
+ */
+void tcp_out_synack(struct worker *w, struct tcp_conn *c, uint16_t mss)
+{
+	uint8_t opts[12] = { 2, 4, (uint8_t)(mss >> 8), (uint8_t)mss };
+	uint8_t n = 4;
+	struct rte_mbuf *m = tcp_out_alloc(w, c);
+
+	if (!m)
+		return;
+	if (c->flags & TCPF_SACK_OK) {
+		opts[n++] = 1;
+		opts[n++] = 1;
+		opts[n++] = 4;
+		opts[n++] = 2;
+	}
+	if (c->flags & TCPF_WS_OK) {
+		opts[n++] = 1;
+		opts[n++] = 3;
+		opts[n++] = 3;
+		opts[n++] = TCP_RCV_WS;
+	}
+	tcp_out_send(w, c, m, c->iss, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, opts,
+		     n, 0);
+}
+
+/**
+ * tcp_out_rst_to() - RST answering a segment that has no connection
+ * @w:		worker
+ * @pidx:	port the segment came from
+ * @p:		the segment (IPv4/TCP, parsed)
+ *
+ * RFC 793: if the segment has ACK, the RST takes its sequence from it;
+ * otherwise it acknowledges everything the segment occupied.
+ */
+void tcp_out_rst_to(struct worker *w, unsigned pidx, const struct pkt *p)
+{
+	const struct rte_ether_hdr *eh = (const struct rte_ether_hdr *)p->data;
+	const struct rte_tcp_hdr *th =
+		(const struct rte_tcp_hdr *)(p->data + p->l4_off);
+	struct tcp_conn c;
+	uint32_t seq = 0;
+	uint8_t flags = RTE_TCP_RST_FLAG;
+
+	memset(&c, 0, sizeof(c));
+	flow_key_v4(&c.f.key, 0, IPPROTO_TCP, p->src4, p->sport, p->dst4,
+		    p->dport);
+	c.f.pidx = (uint16_t)pidx;
+	c.guest_mac = eh->src_addr;
+	if (th->tcp_flags & RTE_TCP_ACK_FLAG) {
+		seq = rte_be_to_cpu_32(th->recv_ack);
+	} else {
+		flags |= RTE_TCP_ACK_FLAG;
+		c.rcv_nxt = rte_be_to_cpu_32(th->sent_seq) + p->payload_len +
+			    !!(th->tcp_flags & RTE_TCP_SYN_FLAG) +
+			    !!(th->tcp_flags & RTE_TCP_FIN_FLAG);
+	}
+	tcp_out_ctl(w, &c, seq, flags);
+}
+
+/**
+ * tcp_out_unreach() - ICMP destination unreachable for a guest's SYN
+ * @w:		worker
+ * @c:		connection whose host connect() failed
+ * @code:	0 network, 1 host unreachable
+ *
+ * The quoted header is rebuilt from the flow: the SYN itself is long gone.
+ */
+void tcp_out_unreach(struct worker *w, struct tcp_conn *c, uint8_t code)
+{
+	struct vnet *vn = conn_vnet(w, c);
+	uint8_t quote[FRAME_IP4_LEN + 8];
+	rte_be32_t seq = rte_cpu_to_be_32(c->rcv_nxt - 1);
+	struct rte_mbuf *m = tcp_out_alloc(w, c);
+	size_t len;
+
+	if (!m)
+		return;
+	frame_ip4(quote, flow_addr_v4(c->f.key.gaddr),
+		  flow_addr_v4(c->f.key.raddr), IPPROTO_TCP, 64, 20);
+	memcpy(quote + FRAME_IP4_LEN, &c->f.key.gport, 2);
+	memcpy(quote + FRAME_IP4_LEN + 2, &c->f.key.rport, 2);
+	memcpy(quote + FRAME_IP4_LEN + 4, &seq, 4);
+	len = icmp_error4(rte_pktmbuf_mtod(m, uint8_t *),
+			  rte_pktmbuf_tailroom(m), vn, &c->guest_mac, 3, code,
+			  0, quote, sizeof(quote));
+	if (!len) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	m->data_len = m->pkt_len = (uint32_t)len;
+	worker_send(w, c->f.pidx, m);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* tcp_out.h - segments from broth to the guest */
+#ifndef BROTH_TCP_OUT_H
+#define BROTH_TCP_OUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "parse.h"
+
+struct worker;
+struct tcp_conn;
+
+/* Ethernet + IPv4 + TCP without options: where a data payload starts */
+#define TCP_OUT_HDR_LEN		(14 + 20 + 20)
+
+uint16_t tcp_out_window(struct tcp_conn *c, bool syn);
+struct rte_mbuf *tcp_out_alloc(struct worker *w, const struct tcp_conn *c);
+void tcp_out_send(struct worker *w, struct tcp_conn *c, struct rte_mbuf *m,
+		  uint32_t seq, uint8_t flags, const uint8_t *opts,
+		  uint8_t optlen, uint16_t payload_len);
+void tcp_out_ctl(struct worker *w, struct tcp_conn *c, uint32_t seq,
+		 uint8_t flags);
+void tcp_out_synack(struct worker *w, struct tcp_conn *c, uint16_t mss);
+void tcp_out_rst_to(struct worker *w, unsigned pidx, const struct pkt *p);
+
+void tcp_out_unreach(struct worker *w, struct tcp_conn *c, uint8_t code);
+
+#endif
