@@ -62,3 +62,62 @@ int broth_parse_net4(const char *s, struct in_addr *net, uint8_t *prefix,
 	*prefix = (uint8_t)n;
 	return 0;
 }
+
+static int parse_port(const char *s, uint16_t *port)
+{
+	char *end;
+	unsigned long n = strtoul(s, &end, 10);
+
+	if (!*s || *end || n < 1 || n > 65535)
+		return -1;
+	*port = (uint16_t)n;
+	return 0;
+}
+
+/**
+ * broth_parse_fwd() - parse a port forward like pasta's -t/-u
+ * @s:		"HOSTPORT", "HOSTPORT:GUESTPORT" or "HOSTADDR:HOSTPORT[:GUESTPORT]"
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @f:		filled on success
+ * @err:	one-line message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0, or -1 with @err set
+ */
+int broth_parse_fwd(const char *s, uint8_t proto, struct broth_fwd *f,
+		    char *err, size_t errlen)
+{
+	char buf[64], *part[3], *save = NULL;
+	unsigned n = 0;
+	int i = 0;
+
+	memset(f, 0, sizeof(*f));
+	f->proto = proto;
+	if (strlen(s) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, s);
+	for (char *t = strtok_r(buf, ":", &save); t; t = strtok_r(NULL, ":", &save))
+		if (n < 3)
+			part[n++] = t;
+		else
+			goto bad;
+	if (!n)
+		goto bad;
+	if (strchr(part[0], '.')) {
+		if (inet_pton(AF_INET, part[0], &f->host_addr) != 1 || n < 2)
+			goto bad;
+		i = 1;
+	} else if (n == 3) {
+		goto bad;
+	}
+	if (parse_port(part[i], &f->host_port))
+		goto bad;
+	f->guest_port = f->host_port;
+	if ((unsigned)i + 1 < n && parse_port(part[i + 1], &f->guest_port))
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen, "port forward '%s': expected [HOSTADDR:]HOSTPORT[:GUESTPORT]",
+		 s);
+	return -1;
+}

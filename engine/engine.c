@@ -22,6 +22,7 @@
 #include "engine.h"
 #include "log.h"
 #include "mbuf_pool.h"
+#include "tcp.h"
 
 #define POOL_CACHE	256
 #define POOL_RX_DESC	256	/* net_tap pins this many mbufs per queue */
@@ -178,7 +179,7 @@ static int engine_setup(struct broth_engine *e, char *err, size_t errlen)
 					 strerror(-rc));
 				return rc;
 			}
-	return 0;
+	return tcp_fwd_listen_all(e, err, errlen);
 }
 
 /**

@@ -24,6 +24,7 @@
 
 #define ENGINE_BURST		32
 #define ENGINE_RING_SIZE	1024	/* handoff, TX and slow-path rings */
+#define ENGINE_MAX_FWDS		64	/* port forwards over all vnets */
 
 struct broth_engine;
 
@@ -38,6 +39,7 @@ struct worker {
 	struct rte_ring *handoff;	/* frames whose flows this worker owns */
 	struct rte_ring *tx_ring;	/* frames to send for the slow path */
 	struct rte_eth_dev_tx_buffer *txb[BROTH_MAX_VNETS];	/* per port */
+	int listen_fd[ENGINE_MAX_FWDS];	/* SO_REUSEPORT listener per forward */
 	struct flow_table tcp;		/* this worker's TCP connections */
 	uint32_t *tcp_dirty;		/* connections to flush this burst */
 	uint32_t n_tcp_dirty;
@@ -49,6 +51,7 @@ enum worker_ev {
 	WORKER_EV_WAKE = 1,
 	WORKER_EV_RXQ,
 	WORKER_EV_TCP,
+	WORKER_EV_LISTEN,
 };
 
 static inline uint64_t worker_ev_tag(enum worker_ev type, uint32_t idx)
@@ -59,6 +62,8 @@ static inline uint64_t worker_ev_tag(enum worker_ev type, uint32_t idx)
 /* The worker running on this thread, for timer callbacks */
 extern __thread struct worker *worker_self;
 
+/* Send an ARP request for the guest's address on port @pidx */
+void worker_arp_guest(struct worker *w, unsigned pidx);
 /* Queue a frame for TX on the worker's queue of port @pidx */
 void worker_send(struct worker *w, unsigned pidx, struct rte_mbuf *m);
 
@@ -73,6 +78,12 @@ struct slowpath {
 	struct counters ctr;
 } __rte_cache_aligned;
 
+/* A port forward of one vnet */
+struct engine_fwd {
+	uint16_t pidx;
+	struct broth_fwd f;
+};
+
 struct broth_engine {
 	struct broth_conf conf;
 	int quit;
@@ -84,6 +95,8 @@ struct broth_engine {
 	struct port ports[BROTH_MAX_VNETS];
 	struct worker workers[BROTH_MAX_WORKERS];
 	struct slowpath sp;
+	unsigned n_fwds;
+	struct engine_fwd fwds[ENGINE_MAX_FWDS];
 };
 
 /* Wake a thread sleeping in epoll_wait after enqueuing to one of its rings */

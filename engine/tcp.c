@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_lcore.h>
@@ -41,6 +42,7 @@
 #include <rte_tcp.h>
 
 #include "engine.h"
+#include "flow_hash.h"
 #include "log.h"
 #include "tcp.h"
 #include "tcp_conn.h"
@@ -118,6 +120,34 @@ static bool tcp_has_unacked(const struct tcp_conn *c)
 	return c->snd_nxt != c->snd_una;
 }
 
+/*
+ * Port forward: (re)send our SYN, or first an ARP request while the guest's
+ * MAC is unknown (a guest that only serves may not have spoken yet).
+ */
+static void tcp_syn_send(struct worker *w, struct tcp_conn *c)
+{
+	struct vnet *vn = w->e->ports[c->f.pidx].vn;
+
+	if (!vnet_guest_mac_get(vn, &c->guest_mac)) {
+		worker_arp_guest(w, c->f.pidx);
+		tcp_timer_arm(c, TCP_ARP_WAIT_MS);
+		return;
+	}
+	tcp_out_syn(w, c, (uint16_t)(vn->mtu - 40), false);
+	tcp_timer_arm(c, c->rto);
+}
+
+static void tcp_syn_retry(struct worker *w, struct tcp_conn *c)
+{
+	if (++c->retries > TCP_SYN_RETRIES) {
+		counters_drop(&w->ctr, DROP_TCP_CONNECT_TIMEOUT);
+		tcp_close(w, c, true);
+		return;
+	}
+	c->rto = c->rto * 2 > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : c->rto * 2;
+	tcp_syn_send(w, c);
+}
+
 /* RTO expired: go back to snd_una and send again, with backoff */
 static void tcp_timer_cb(struct rte_timer *t, void *arg)
 {
@@ -125,7 +155,13 @@ static void tcp_timer_cb(struct rte_timer *t, void *arg)
 	struct worker *w = worker_self;
 
 	(void)t;
-	if (c->f.state == FLOW_DEAD || c->state != TCPS_ESTABLISHED)
+	if (c->f.state == FLOW_DEAD)
+		return;
+	if (c->state == TCPS_SYN_SENT) {
+		tcp_syn_retry(w, c);
+		return;
+	}
+	if (c->state != TCPS_ESTABLISHED)
 		return;
 	if (!tcp_has_unacked(c) && c->snd_wnd) {
 		c->retries = 0;
@@ -195,7 +231,7 @@ static void tcp_connected(struct worker *w, struct tcp_conn *c)
 	struct vnet *vn = w->e->ports[c->f.pidx].vn;
 
 	c->state = TCPS_SYNACK_SENT;
-	tcp_out_synack(w, c, (uint16_t)(vn->mtu - 40));
+	tcp_out_syn(w, c, (uint16_t)(vn->mtu - 40), true);
 	c->snd_nxt = c->iss + 1;
 }
 
@@ -502,6 +538,104 @@ static void tcp_no_conn(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 	rte_pktmbuf_free(m);
 }
 
+/* A free gateway-side port whose flow lands on this worker, 0 if none */
+static uint16_t tcp_fwd_port(struct worker *w, const struct vnet *vn,
+			     uint16_t guest_port, struct flow_key *k)
+{
+	for (unsigned i = 0; i < 256; i++) {
+		uint16_t port = (uint16_t)(32768 + rte_rand_max(28000));
+		uint32_t h = flow_hash4(vn->id, IPPROTO_TCP, vn->guest4, vn->gw4,
+					rte_cpu_to_be_16(guest_port),
+					rte_cpu_to_be_16(port));
+
+		if (flow_owner(h, w->e->n_workers) != w->id)
+			continue;
+		flow_key_v4(k, vn->id, IPPROTO_TCP, vn->guest4,
+			    rte_cpu_to_be_16(guest_port), vn->gw4,
+			    rte_cpu_to_be_16(port));
+		if (!flow_lookup(&w->tcp, k))
+			return port;
+	}
+	return 0;
+}
+
+/**
+ * tcp_open_inbound() - a host connection accepted for a port forward
+ * @w:		worker that accepted it
+ * @pidx:	port of the guest
+ * @fd:		accepted socket, non-blocking; owned from here on
+ * @guest_port:	destination port in the guest
+ *
+ * The guest sees a connection from the gateway address.
+ */
+void tcp_open_inbound(struct worker *w, unsigned pidx, int fd,
+		      uint16_t guest_port)
+{
+	struct vnet *vn = w->e->ports[pidx].vn;
+	struct tcp_conn *c = NULL;
+	struct flow_key k;
+	struct linger lg = { 1, 0 };
+
+	if (tcp_fwd_port(w, vn, guest_port, &k))
+		c = (struct tcp_conn *)flow_alloc(&w->tcp, &k);
+	if (!c) {
+		counters_drop(&w->ctr, DROP_TCP_FLOW_LIMIT);
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(fd);
+		return;
+	}
+	rte_timer_init(&c->timer);
+	c->f.pidx = (uint16_t)pidx;
+	c->state = TCPS_SYN_SENT;
+	c->iss = (uint32_t)rte_rand();
+	c->snd_una = c->iss;
+	c->snd_nxt = c->iss + 1;
+	c->rto = TCP_RTO_INIT_MS;
+	c->mss = tcp_mss_clamp(w, c);
+	counters_add(&w->ctr.tcp_opened, 1);
+	if (tcp_sock_adopt(w, c, fd)) {
+		tcp_close(w, c, true);
+		return;
+	}
+	tcp_syn_send(w, c);
+}
+
+/* Port forward: the guest answers our SYN */
+static void tcp_synsent_in(struct worker *w, struct tcp_conn *c,
+			   const struct pkt *p)
+{
+	const struct rte_tcp_hdr *th =
+		(const struct rte_tcp_hdr *)(p->data + p->l4_off);
+	uint8_t fl = th->tcp_flags;
+
+	if (!(fl & RTE_TCP_ACK_FLAG) ||
+	    rte_be_to_cpu_32(th->recv_ack) != c->iss + 1) {
+		if (!(fl & RTE_TCP_RST_FLAG))
+			tcp_out_rst_to(w, c->f.pidx, p);
+		counters_drop(&w->ctr, DROP_TCP_BAD_ACK);
+		return;
+	}
+	if (fl & RTE_TCP_RST_FLAG) {		/* nothing listens in the guest */
+		counters_drop(&w->ctr, DROP_TCP_REFUSED);
+		tcp_close(w, c, true);
+		return;
+	}
+	if (!(fl & RTE_TCP_SYN_FLAG))
+		return;
+	tcp_parse_syn_opts(c, p->data + p->l4_off + sizeof(*th),
+			   p->payload_off - p->l4_off - sizeof(*th));
+	c->mss = tcp_mss_clamp(w, c);
+	c->rcv_nxt = rte_be_to_cpu_32(th->sent_seq) + 1;
+	c->snd_una = c->iss + 1;
+	c->snd_wnd = rte_be_to_cpu_16(th->rx_win);	/* SYN: never scaled */
+	c->retries = 0;
+	c->rto = TCP_RTO_INIT_MS;
+	rte_timer_stop(&c->timer);
+	c->state = TCPS_ESTABLISHED;
+	c->flags |= TCPF_READABLE | TCPF_WRITABLE | TCPF_ACK_NOW;
+	flow_set_state(&c->f, FLOW_ACTIVE);
+}
+
 /**
  * tcp_guest_input() - a TCP segment from the guest, on its owner worker
  * @w:		worker
@@ -526,13 +660,16 @@ void tcp_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 		return;
 	}
 	tcp_dirty(w, c);
-	if (fl & RTE_TCP_RST_FLAG) {
+	if (c->state == TCPS_SYN_SENT) {
+		tcp_synsent_in(w, c, p);
+	} else if (fl & RTE_TCP_RST_FLAG) {
 		tcp_rst_in(w, c, rte_be_to_cpu_32(th->sent_seq));
 	} else if (fl & RTE_TCP_SYN_FLAG) {
 		/* a retransmitted SYN gets our SYN-ACK again, others a challenge */
 		if (c->state == TCPS_SYNACK_SENT &&
 		    rte_be_to_cpu_32(th->sent_seq) + 1 == c->rcv_nxt)
-			tcp_out_synack(w, c, (uint16_t)(w->e->ports[pidx].vn->mtu - 40));
+			tcp_out_syn(w, c, (uint16_t)(w->e->ports[pidx].vn->mtu - 40),
+				    true);
 		else if (c->state == TCPS_ESTABLISHED)
 			c->flags |= TCPF_ACK_NOW;
 	} else if ((fl & RTE_TCP_ACK_FLAG) && c->state != TCPS_CONNECTING) {

@@ -35,11 +35,14 @@
 #define TCP_RTO_MIN_MS		200
 #define TCP_RTO_MAX_MS		60000
 #define TCP_MAX_RETRIES		12
+#define TCP_SYN_RETRIES		5
+#define TCP_ARP_WAIT_MS		200
 
 enum tcp_state {
 	TCPS_CONNECTING = 1,	/* guest SYN seen, host connect() in progress */
 	TCPS_SYNACK_SENT,	/* host connected, SYN-ACK sent to the guest */
 	TCPS_ESTABLISHED,	/* data both ways (possibly half-closed) */
+	TCPS_SYN_SENT,		/* port forward: host accepted, SYN to guest */
 };
 
 /* tcp_conn.flags */

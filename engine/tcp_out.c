@@ -120,13 +120,13 @@ void tcp_out_ctl(struct worker *w, struct tcp_conn *c, uint32_t seq,
 }
 
 /**
- * tcp_out_synack() - SYN-ACK with MSS, and window scale and SACK-permitted
- *		      when the guest offered them
+ * tcp_out_syn() - SYN or SYN-ACK with MSS, window scale and SACK-permitted
  * @w:		worker
  * @c:		connection
  * @mss:	our MSS (from the MTU)
+ * @ack:	true for a SYN-ACK, which only echoes what the guest offered
  */
-void tcp_out_synack(struct worker *w, struct tcp_conn *c, uint16_t mss)
+void tcp_out_syn(struct worker *w, struct tcp_conn *c, uint16_t mss, bool ack)
 {
 	uint8_t opts[12] = { 2, 4, (uint8_t)(mss >> 8), (uint8_t)mss };
 	uint8_t n = 4;
@@ -134,20 +134,20 @@ void tcp_out_synack(struct worker *w, struct tcp_conn *c, uint16_t mss)
 
 	if (!m)
 		return;
-	if (c->flags & TCPF_SACK_OK) {
+	if (!ack || (c->flags & TCPF_SACK_OK)) {
 		opts[n++] = 1;
 		opts[n++] = 1;
 		opts[n++] = 4;
 		opts[n++] = 2;
 	}
-	if (c->flags & TCPF_WS_OK) {
+	if (!ack || (c->flags & TCPF_WS_OK)) {
 		opts[n++] = 1;
 		opts[n++] = 3;
 		opts[n++] = 3;
 		opts[n++] = TCP_RCV_WS;
 	}
-	tcp_out_send(w, c, m, c->iss, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, opts,
-		     n, 0);
+	tcp_out_send(w, c, m, c->iss,
+		     RTE_TCP_SYN_FLAG | (ack ? RTE_TCP_ACK_FLAG : 0), opts, n, 0);
 }
 
 /**

@@ -30,6 +30,32 @@
 #define TCP_WRITE_IOV	64
 
 /**
+ * tcp_sock_adopt() - make @fd the host socket of @c and watch it
+ * @w:		worker, whose epoll set watches the socket
+ * @c:		connection
+ * @fd:		non-blocking TCP socket, connected or connecting
+ *
+ * Return: 0, or -errno (c->f.fd is set either way, so closing @c closes it)
+ */
+int tcp_sock_adopt(struct worker *w, struct tcp_conn *c, int fd)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+		.data.u64 = worker_ev_tag(WORKER_EV_TCP, c->f.idx),
+	};
+	int one = 1, zero = 0;
+
+	c->f.fd = fd;
+	/* peek offset on: MSG_PEEK continues where the last one stopped */
+	if (setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero)) ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) ||
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev))
+		return -errno;
+	return 0;
+}
+
+/**
  * tcp_sock_connect() - open the host socket and start connecting
  * @w:		worker, whose epoll set watches the socket
  * @c:		connection; c->f.fd is set on success
@@ -43,24 +69,15 @@ int tcp_sock_connect(struct worker *w, struct tcp_conn *c, rte_be32_t addr,
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = port,
 				  .sin_addr = { addr } };
-	struct epoll_event ev = {
-		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-		.data.u64 = worker_ev_tag(WORKER_EV_TCP, c->f.idx),
-	};
-	int one = 1, zero = 0;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int rc;
 
 	if (fd < 0)
 		return -errno;
-	c->f.fd = fd;
-	/* peek offset on: MSG_PEEK continues where the last one stopped */
-	if (setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero)) ||
-	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)))
-		return -errno;
+	rc = tcp_sock_adopt(w, c, fd);
+	if (rc)
+		return rc;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) && errno != EINPROGRESS)
-		return -errno;
-	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev))
 		return -errno;
 	return 0;
 }

@@ -10,6 +10,7 @@
 struct worker;
 struct tcp_conn;
 
+int tcp_sock_adopt(struct worker *w, struct tcp_conn *c, int fd);
 int tcp_sock_connect(struct worker *w, struct tcp_conn *c, rte_be32_t addr,
 		     rte_be16_t port);
 int tcp_sock_connect_result(struct tcp_conn *c);

@@ -37,6 +37,7 @@
 #include "icmp.h"
 #include "log.h"
 #include "parse.h"
+#include "slowpath/arp.h"
 #include "slowpath/dhcp.h"
 #include "tcp.h"
 
@@ -69,6 +70,25 @@ void worker_send(struct worker *w, unsigned pidx, struct rte_mbuf *m)
 	uint16_t sent = rte_eth_tx_buffer(pt->port_id, w->id, w->txb[pidx], m);
 
 	counters_add(&w->ctr.tx, sent);
+}
+
+/**
+ * worker_arp_guest() - ask for the guest's MAC on port @pidx
+ * @w:		worker
+ * @pidx:	port index
+ */
+void worker_arp_guest(struct worker *w, unsigned pidx)
+{
+	struct port *pt = &w->e->ports[pidx];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pt->pool);
+
+	if (!m) {
+		counters_drop(&w->ctr, DROP_NO_MBUF);
+		return;
+	}
+	m->data_len = m->pkt_len =
+		(uint32_t)arp_build_request(pt->vn, rte_pktmbuf_mtod(m, uint8_t *));
+	worker_send(w, pidx, m);
 }
 
 static void worker_tx_flush(struct worker *w)
@@ -221,6 +241,8 @@ static unsigned worker_poll_events(struct worker *w, int timeout_ms)
 
 		if (type == WORKER_EV_TCP)
 			tcp_sock_event(w, idx, ev[i].events);
+		else if (type == WORKER_EV_LISTEN)
+			tcp_fwd_accept(w, idx);
 		else if (type == WORKER_EV_WAKE &&
 			 read(w->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 			BLOG(DEBUG, "worker %u wake fd: %s", w->id, strerror(errno));
@@ -255,7 +277,7 @@ static unsigned worker_iteration(struct worker *w)
 	for (unsigned i = 0; i < w->e->n_ports; i++)
 		work += worker_rx_port(w, i);
 	work += worker_drain_rings(w);
-	if (w->tcp.n_used)
+	if (w->tcp.n_used || w->e->n_fwds)
 		work += worker_poll_events(w, 0);
 	rte_timer_manage();
 	tcp_flush(w);
@@ -326,6 +348,8 @@ int worker_init(struct worker *w, struct broth_engine *e, unsigned id)
 
 	w->id = id;
 	w->e = e;
+	for (unsigned i = 0; i < ENGINE_MAX_FWDS; i++)
+		w->listen_fd[i] = -1;
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->epfd < 0 || w->wake_fd < 0)
@@ -388,6 +412,7 @@ static void ring_free_all(struct rte_ring *r)
  */
 void worker_fini(struct worker *w)
 {
+	tcp_fwd_close_all(w);
 	tcp_worker_fini(w);
 	ring_free_all(w->handoff);
 	ring_free_all(w->tx_ring);

@@ -33,6 +33,7 @@ static const struct option long_opts[] = {
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "pid-file", required_argument, NULL, OPT_PID_FILE },
 	{ "resolv-conf", required_argument, NULL, OPT_RESOLV_CONF },
+	{ "tcp-forward", required_argument, NULL, 't' },
 	{ "no-host-loopback", no_argument, NULL, OPT_NO_HOST_LOOPBACK },
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -56,6 +57,8 @@ static void usage(FILE *f)
 "  --workers N           worker threads (default: online CPUs)\n"
 "  --no-host-loopback    the gateway address does not reach the host's lo\n"
 "  --max-flows N         TCP connections at most (default 65536)\n"
+"  -t [ADDR:]HPORT[:GPORT]  forward host TCP port HPORT (on ADDR, default\n"
+"                        all) to guest port GPORT (default HPORT); repeatable\n"
 "  --resolv-conf FILE    take DHCP domain/search from FILE\n"
 "  --log-level LEVEL     error|warning|notice|info|debug (default notice)\n"
 "  --pid-file FILE       write the process id to FILE once ready\n"
@@ -150,6 +153,14 @@ static int parse_one(int c, const char *arg, struct options *o)
 		return 0;
 	case OPT_LOG_LEVEL:
 		return parse_log_level(arg, &o->conf.log_level);
+	case 't':
+		if (vc->n_fwd >= BROTH_MAX_FWDS)
+			return fail("-t: at most %u port forwards", BROTH_MAX_FWDS);
+		if (broth_parse_fwd(arg, IPPROTO_TCP, &vc->fwd[vc->n_fwd], err,
+				    sizeof(err)))
+			return fail("-t: %s", err);
+		vc->n_fwd++;
+		return 0;
 	case OPT_NO_HOST_LOOPBACK:
 		o->conf.no_host_loopback = true;
 		return 0;
@@ -185,7 +196,7 @@ int options_parse(int argc, char **argv, struct options *o)
 	broth_vnet_conf_defaults(&o->conf.vnets[0]);
 	snprintf(o->conf.vnets[0].name, BROTH_NAME_MAX, "guest0");
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:", long_opts, NULL)) != -1) {
 		if (c == OPT_HELP) {
 			usage(stdout);
 			return 1;

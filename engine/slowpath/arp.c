@@ -77,3 +77,33 @@ enum drop_reason arp_input(struct vnet *vn, const struct pkt *p, uint8_t *out,
 	*out_len = arp_build_reply(vn, &req, out);
 	return DROP_NONE;
 }
+
+/**
+ * arp_build_request() - "who has the guest's address?" from the gateway
+ * @vn:		vnet
+ * @out:	buffer of at least ARP_REPLY_LEN bytes
+ *
+ * Used when broth must reach a guest that has not spoken yet (an inbound
+ * port forward); the reply comes back through arp_input(), which learns
+ * the guest's MAC.
+ *
+ * Return: frame length
+ */
+size_t arp_build_request(const struct vnet *vn, uint8_t *out)
+{
+	static const struct rte_ether_addr bcast = {
+		{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+	struct rte_arp_hdr *ah = (struct rte_arp_hdr *)(out + FRAME_ETH_LEN);
+
+	frame_eth(out, &vn->gw_mac, &bcast, RTE_ETHER_TYPE_ARP);
+	ah->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	ah->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ah->arp_hlen = RTE_ETHER_ADDR_LEN;
+	ah->arp_plen = 4;
+	ah->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	ah->arp_data.arp_sha = vn->gw_mac;
+	ah->arp_data.arp_sip = vn->gw4;
+	memset(&ah->arp_data.arp_tha, 0, sizeof(ah->arp_data.arp_tha));
+	ah->arp_data.arp_tip = vn->guest4;
+	return frame_pad(out, FRAME_ETH_LEN + sizeof(*ah));
+}

@@ -15,4 +15,6 @@
 enum drop_reason arp_input(struct vnet *vn, const struct pkt *p, uint8_t *out,
 			   size_t cap, size_t *out_len);
 
+size_t arp_build_request(const struct vnet *vn, uint8_t *out);
+
 #endif

@@ -24,6 +24,16 @@
 #define BROTH_MAX_FLOWS_DEFAULT	65536
 #define BROTH_RESOLV_CONF	"/etc/resolv.conf"
 
+#define BROTH_MAX_FWDS		32
+
+/* An inbound port forward: host address:port -> guest port */
+struct broth_fwd {
+	uint8_t proto;			/* IPPROTO_TCP (IPPROTO_UDP later) */
+	struct in_addr host_addr;	/* INADDR_ANY: every host address */
+	uint16_t host_port;
+	uint16_t guest_port;
+};
+
 /* One guest network: where the guest is and which addresses it gets */
 struct broth_vnet_conf {
 	char name[BROTH_NAME_MAX];
@@ -34,6 +44,8 @@ struct broth_vnet_conf {
 	uint8_t prefix4;		/* 1..30 */
 	uint16_t mtu;
 	uint32_t lease_s;		/* DHCPv4 lease time */
+	unsigned n_fwd;
+	struct broth_fwd fwd[BROTH_MAX_FWDS];
 };
 
 struct broth_conf {
@@ -54,6 +66,10 @@ void broth_vnet_conf_defaults(struct broth_vnet_conf *vc);
 /* Parse "A.B.C.D/N" for a vnet: 0, or -1 with a message in @err */
 int broth_parse_net4(const char *s, struct in_addr *net, uint8_t *prefix,
 		     char *err, size_t errlen);
+
+/* Parse "[HOSTADDR:]HOSTPORT[:GUESTPORT]": 0, or -1 with a message in @err */
+int broth_parse_fwd(const char *s, uint8_t proto, struct broth_fwd *f,
+		    char *err, size_t errlen);
 
 /* Create the engine (EAL, pools, ports). NULL with a one-line @err on failure;
  * nothing is left behind in that case. */
