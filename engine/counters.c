@@ -46,6 +46,7 @@ void counters_sum(struct counters *dst, const struct counters *src)
 	dst->tcp_closed += rd(&src->tcp_closed);
 	dst->tcp_rto += rd(&src->tcp_rto);
 	dst->tcp_fast_rexmit += rd(&src->tcp_fast_rexmit);
+	dst->tcp_rexmit_segs += rd(&src->tcp_rexmit_segs);
 	for (int i = 0; i < DROP__COUNT; i++)
 		dst->drop[i] += rd(&src->drop[i]);
 }
@@ -65,9 +66,10 @@ void counters_print(FILE *f, const char *label, const struct counters *c)
 		rd(&c->handoff_in));
 	if (rd(&c->tcp_opened))
 		fprintf(f, "%s:   tcp opened %" PRIu64 " closed %" PRIu64
-			" rto %" PRIu64 " fast_rexmit %" PRIu64 "\n", label,
-			rd(&c->tcp_opened), rd(&c->tcp_closed), rd(&c->tcp_rto),
-			rd(&c->tcp_fast_rexmit));
+			" rto %" PRIu64 " fast_rexmit %" PRIu64 " rexmit_segs %"
+			PRIu64 "\n", label, rd(&c->tcp_opened), rd(&c->tcp_closed),
+			rd(&c->tcp_rto), rd(&c->tcp_fast_rexmit),
+			rd(&c->tcp_rexmit_segs));
 	for (int i = 1; i < DROP__COUNT; i++)
 		if (rd(&c->drop[i]))
 			fprintf(f, "%s:   drop %s %" PRIu64 "\n", label,

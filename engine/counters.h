@@ -83,7 +83,8 @@ struct counters {
 	uint64_t tcp_opened;	/* guest SYNs that got a host socket */
 	uint64_t tcp_closed;	/* connections that ended with FINs */
 	uint64_t tcp_rto;	/* retransmission timeouts toward the guest */
-	uint64_t tcp_fast_rexmit;
+	uint64_t tcp_fast_rexmit;	/* fast recovery episodes */
+	uint64_t tcp_rexmit_segs;	/* segments resent in recovery */
 	uint64_t drop[DROP__COUNT];
 };
 

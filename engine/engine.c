@@ -132,6 +132,9 @@ static int engine_check_conf(struct broth_engine *e, char *err, size_t errlen)
 			       errlen);
 		if (rc)
 			return rc;
+		if (c->vnets[i].impair[0] &&
+		    impair_parse(c->vnets[i].impair, &e->impair[i], err, errlen))
+			return -EINVAL;
 		/* the default file may be absent; a file the user named may not */
 		rc = vnet_load_resolv(&e->vnets[i], c->resolv_conf ?
 				      c->resolv_conf : BROTH_RESOLV_CONF);
@@ -293,6 +296,36 @@ void broth_engine_destroy(struct broth_engine *e)
 	free(e);
 }
 
+static void engine_dump_impair(struct broth_engine *e, unsigned pidx, FILE *f)
+{
+	struct impair_stats sum[2] = { 0 }, st;
+	static const char *const dir[2] = { "guest->broth", "broth->guest" };
+
+	if (!e->impair[pidx].enabled)
+		return;
+	for (unsigned k = 0; k < e->n_workers; k++)
+		for (int d = 0; d < 2; d++) {
+			struct impair *im = d ? e->workers[k].im_tx[pidx] :
+						e->workers[k].im_rx[pidx];
+
+			if (!im)
+				continue;
+			impair_stats_get(im, &st);
+			sum[d].in += st.in;
+			sum[d].dropped += st.dropped;
+			sum[d].duplicated += st.duplicated;
+			sum[d].reordered += st.reordered;
+			sum[d].delayed += st.delayed;
+			sum[d].overflow += st.overflow;
+		}
+	for (int d = 0; d < 2; d++)
+		fprintf(f, "stats: impair %s %s: in %" PRIu64 " dropped %" PRIu64
+			" duplicated %" PRIu64 " reordered %" PRIu64 " delayed %"
+			PRIu64 " overflow %" PRIu64 "\n", e->ports[pidx].ifname,
+			dir[d], sum[d].in, sum[d].dropped, sum[d].duplicated,
+			sum[d].reordered, sum[d].delayed, sum[d].overflow);
+}
+
 /**
  * broth_engine_dump_stats() - counters of every thread and port
  * @e:		engine
@@ -314,6 +347,7 @@ void broth_engine_dump_stats(struct broth_engine *e, FILE *f)
 	for (unsigned i = 0; i < e->n_ports; i++) {
 		struct port *pt = &e->ports[i];
 
+		engine_dump_impair(e, i, f);
 		if (rte_eth_stats_get(pt->port_id, &st))
 			continue;
 		fprintf(f, "stats: port %s (%s): rx %" PRIu64 " tx %" PRIu64

@@ -19,6 +19,7 @@
 #include "broth/broth.h"
 #include "counters.h"
 #include "flow.h"
+#include "impair.h"
 #include "port.h"
 #include "vnet.h"
 
@@ -39,6 +40,8 @@ struct worker {
 	struct rte_ring *handoff;	/* frames whose flows this worker owns */
 	struct rte_ring *tx_ring;	/* frames to send for the slow path */
 	struct rte_eth_dev_tx_buffer *txb[BROTH_MAX_VNETS];	/* per port */
+	struct impair *im_rx[BROTH_MAX_VNETS];	/* --impair, guest -> broth */
+	struct impair *im_tx[BROTH_MAX_VNETS];	/* --impair, broth -> guest */
 	int listen_fd[ENGINE_MAX_FWDS];	/* SO_REUSEPORT listener per forward */
 	struct flow_table tcp;		/* this worker's TCP connections */
 	uint32_t *tcp_dirty;		/* connections to flush this burst */
@@ -84,6 +87,8 @@ struct engine_fwd {
 	struct broth_fwd f;
 };
 
+struct impair;
+
 struct broth_engine {
 	struct broth_conf conf;
 	int quit;
@@ -92,6 +97,7 @@ struct broth_engine {
 	unsigned n_ports;
 	uint8_t port_idx[RTE_MAX_ETHPORTS];	/* ethdev port id -> ports[] */
 	struct vnet vnets[BROTH_MAX_VNETS];
+	struct impair_conf impair[BROTH_MAX_VNETS];
 	struct port ports[BROTH_MAX_VNETS];
 	struct worker workers[BROTH_MAX_WORKERS];
 	struct slowpath sp;

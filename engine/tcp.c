@@ -47,6 +47,7 @@
 #include "tcp.h"
 #include "tcp_conn.h"
 #include "tcp_out.h"
+#include "tcp_recover.h"
 #include "tcp_sock.h"
 
 #define TCP_OPT_EOL	0
@@ -232,7 +233,7 @@ static void tcp_connected(struct worker *w, struct tcp_conn *c)
 
 	c->state = TCPS_SYNACK_SENT;
 	tcp_out_syn(w, c, (uint16_t)(vn->mtu - 40), true);
-	c->snd_nxt = c->iss + 1;
+	c->snd_nxt = c->snd_max = c->iss + 1;
 }
 
 static void tcp_connect_failed(struct worker *w, struct tcp_conn *c, int err)
@@ -287,7 +288,7 @@ static void tcp_open(struct worker *w, unsigned pidx, const struct pkt *p,
 	c->state = TCPS_CONNECTING;
 	c->rcv_nxt = rte_be_to_cpu_32(th->sent_seq) + 1;
 	c->iss = (uint32_t)rte_rand();
-	c->snd_una = c->snd_nxt = c->iss;
+	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->snd_wnd = rte_be_to_cpu_16(th->rx_win);	/* SYN: never scaled */
 	c->rto = TCP_RTO_INIT_MS;
 	tcp_parse_syn_opts(c, p->data + p->l4_off + sizeof(*th),
@@ -340,7 +341,7 @@ static void tcp_new_ack(struct worker *w, struct tcp_conn *c, uint32_t ack)
 {
 	uint32_t acked = ack - c->snd_una;
 
-	if ((c->flags & TCPF_FIN_SENT) && ack == c->fin_seq + 1) {
+	if ((c->flags & TCPF_FIN_EVER) && ack == c->fin_seq + 1) {
 		c->flags |= TCPF_FIN_ACKED;
 		acked--;
 	}
@@ -349,6 +350,8 @@ static void tcp_new_ack(struct worker *w, struct tcp_conn *c, uint32_t ack)
 		return;
 	}
 	c->snd_una = ack;
+	if (seq_lt(c->snd_nxt, ack))	/* ACK of data sent before a rewind */
+		c->snd_nxt = ack;
 	c->retries = 0;
 	c->dupacks = 0;
 	if (c->rtt_seq && seq_le(c->rtt_seq, ack))
@@ -361,29 +364,38 @@ static void tcp_new_ack(struct worker *w, struct tcp_conn *c, uint32_t ack)
 
 /* Return false if the segment must be dropped (ACK beyond what we sent) */
 static bool tcp_ack_in(struct worker *w, struct tcp_conn *c,
-		       const struct rte_tcp_hdr *th, uint32_t payload_len)
+		       const struct pkt *p)
 {
+	const struct rte_tcp_hdr *th =
+		(const struct rte_tcp_hdr *)(p->data + p->l4_off);
 	uint32_t ack = rte_be_to_cpu_32(th->recv_ack);
 	uint32_t wnd = (uint32_t)rte_be_to_cpu_16(th->rx_win) << c->snd_ws;
+	struct tcp_sack_blk blk[TCP_SACK_MAX];
+	unsigned n = 0;
+	bool advanced = seq_lt(c->snd_una, ack);
 
-	if (seq_lt(c->snd_nxt, ack)) {
+	if (seq_lt(c->snd_max, ack)) {
 		c->flags |= TCPF_ACK_NOW;
 		counters_drop(&w->ctr, DROP_TCP_BAD_ACK);
 		return false;
 	}
-	if (seq_lt(c->snd_una, ack)) {
+	if (p->payload_off - p->l4_off > sizeof(*th))
+		n = tcp_sack_parse(c, p, blk);
+	if (advanced) {
 		tcp_new_ack(w, c, ack);
-	} else if (ack == c->snd_una && !payload_len && wnd == c->snd_wnd &&
-		   tcp_has_unacked(c) && ++c->dupacks == 3) {
-		counters_add(&w->ctr.tcp_fast_rexmit, 1);
-		tcp_sock_retransmit_one(w, c);
+		if (c->f.state == FLOW_DEAD)
+			return false;
+	} else if (ack == c->snd_una && !p->payload_len &&
+		   wnd == c->snd_wnd && tcp_has_unacked(c)) {
+		c->dupacks++;
 	}
+	tcp_recover_on_ack(w, c, advanced, blk, n);
 	if (!c->snd_wnd && wnd)
 		c->retries = 0;
 	c->snd_wnd = wnd;
 	if (!wnd && !tcp_has_unacked(c) && !rte_timer_pending(&c->timer))
 		tcp_timer_arm(c, c->rto);	/* persist: probe the window */
-	return c->f.state != FLOW_DEAD;
+	return true;
 }
 
 /* Strip headers and padding so the mbuf holds only the payload */
@@ -514,7 +526,7 @@ static void tcp_established_in(struct worker *w, struct tcp_conn *c,
 		c->flags |= TCPF_READABLE | TCPF_WRITABLE;
 		flow_set_state(&c->f, FLOW_ACTIVE);
 	}
-	if (!tcp_ack_in(w, c, th, p->payload_len)) {
+	if (!tcp_ack_in(w, c, p)) {
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -589,7 +601,7 @@ void tcp_open_inbound(struct worker *w, unsigned pidx, int fd,
 	c->state = TCPS_SYN_SENT;
 	c->iss = (uint32_t)rte_rand();
 	c->snd_una = c->iss;
-	c->snd_nxt = c->iss + 1;
+	c->snd_nxt = c->snd_max = c->iss + 1;
 	c->rto = TCP_RTO_INIT_MS;
 	c->mss = tcp_mss_clamp(w, c);
 	counters_add(&w->ctr.tcp_opened, 1);
@@ -731,8 +743,8 @@ static void tcp_flush_conn(struct worker *w, struct tcp_conn *c)
 	    !(c->flags & TCPF_READABLE)) {
 		c->fin_seq = c->snd_nxt;
 		tcp_out_ctl(w, c, c->snd_nxt, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG);
-		c->snd_nxt++;
-		c->flags |= TCPF_FIN_SENT;
+		tcp_snd_advance(c, 1);
+		c->flags |= TCPF_FIN_SENT | TCPF_FIN_EVER;
 		c->flags &= ~TCPF_ACK_NOW;
 	}
 	if (tcp_has_unacked(c) && !rte_timer_pending(&c->timer))
@@ -741,7 +753,7 @@ static void tcp_flush_conn(struct worker *w, struct tcp_conn *c)
 	if (was_closed && tcp_rcv_space(c) >= c->mss)
 		c->flags |= TCPF_ACK_NOW;
 	if (c->flags & TCPF_ACK_NOW)
-		tcp_out_ctl(w, c, c->snd_nxt, RTE_TCP_ACK_FLAG);
+		tcp_out_ack(w, c);
 	c->flags &= ~TCPF_ACK_NOW;
 	if ((c->flags & TCPF_GUEST_FIN) && (c->flags & TCPF_FIN_ACKED) &&
 	    (c->flags & TCPF_HOST_SHUT)) {

@@ -30,7 +30,7 @@
 
 #define TCP_RCV_WIN		(512u * 1024)	/* per connection, from the guest */
 #define TCP_RCV_WS		7		/* our window scale */
-#define TCP_OOO_MAX		64		/* out-of-order segments held */
+#define TCP_OOO_MAX		512		/* out-of-order segments held */
 #define TCP_RTO_INIT_MS		1000
 #define TCP_RTO_MIN_MS		200
 #define TCP_RTO_MAX_MS		60000
@@ -59,6 +59,8 @@ enum tcp_state {
 #define TCPF_SACK_OK		(1u << 10)
 #define TCPF_TIMER_ON		(1u << 11)
 #define TCPF_WND_CLOSED		(1u << 12)	/* we advertised no window */
+#define TCPF_FIN_EVER		(1u << 13)	/* fin_seq is valid */
+#define TCPF_RECOVERY		(1u << 14)	/* fast recovery (RFC 6675/6582) */
 
 struct tcp_conn {
 	struct flow f;			/* first: the flow table's part */
@@ -74,8 +76,12 @@ struct tcp_conn {
 	uint32_t iss;
 	uint32_t snd_una;
 	uint32_t snd_nxt;
+	uint32_t snd_max;		/* highest snd_nxt: ACKs up to it are valid */
 	uint32_t snd_wnd;		/* guest's window in bytes */
 	uint32_t fin_seq;		/* sequence of our FIN, when sent */
+	uint32_t recover;		/* recovery ends when this is acked */
+	uint32_t rexmit_nxt;		/* next hole to resend in recovery */
+	uint64_t una_rexmit_tsc;	/* when snd_una was last resent */
 	/* from the guest */
 	uint32_t rcv_nxt;
 	uint32_t pend_bytes;		/* queued toward the host socket */
@@ -96,5 +102,13 @@ struct tcp_conn {
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static inline bool seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
 static inline uint32_t seq_min(uint32_t a, uint32_t b) { return seq_lt(a, b) ? a : b; }
+
+/* Advance snd_nxt by @n sequence numbers, keeping snd_max */
+static inline void tcp_snd_advance(struct tcp_conn *c, uint32_t n)
+{
+	c->snd_nxt += n;
+	if (seq_lt(c->snd_max, c->snd_nxt))
+		c->snd_max = c->snd_nxt;
+}
 
 #endif

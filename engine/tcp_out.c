@@ -119,6 +119,56 @@ void tcp_out_ctl(struct worker *w, struct tcp_conn *c, uint32_t seq,
 		tcp_out_send(w, c, m, seq, flags, NULL, 0, 0);
 }
 
+#define TCP_SACK_BLOCKS	3
+
+/* SACK option (RFC 2018) describing the out-of-order queue; returns length */
+static uint8_t tcp_out_sack_opt(const struct tcp_conn *c, uint8_t *o)
+{
+	const struct rte_mbuf *m = c->ooo;
+	uint8_t n = 0;
+
+	o[0] = o[1] = 1;	/* NOP NOP: keep the blocks 4-byte aligned */
+	o[2] = 5;
+	while (m && n < TCP_SACK_BLOCKS) {
+		uint32_t left = (uint32_t)m->hash.usr, right = left + m->data_len;
+		rte_be32_t l, r;
+
+		for (m = m->next; m && seq_le((uint32_t)m->hash.usr, right);
+		     m = m->next)
+			if (seq_lt(right, (uint32_t)m->hash.usr + m->data_len))
+				right = (uint32_t)m->hash.usr + m->data_len;
+		l = rte_cpu_to_be_32(left);
+		r = rte_cpu_to_be_32(right);
+		memcpy(o + 4 + 8 * n, &l, 4);
+		memcpy(o + 8 + 8 * n, &r, 4);
+		n++;
+	}
+	o[3] = (uint8_t)(2 + 8 * n);
+	return n ? (uint8_t)(4 + 8 * n) : 0;
+}
+
+/**
+ * tcp_out_ack() - pure ACK, with SACK blocks when segments wait out of order
+ * @w:		worker
+ * @c:		connection
+ *
+ * Without SACK blocks a guest that negotiated SACK would not fast-retransmit
+ * the hole, only time out.
+ */
+void tcp_out_ack(struct worker *w, struct tcp_conn *c)
+{
+	uint8_t opts[4 + 8 * TCP_SACK_BLOCKS];
+	uint8_t len = 0;
+	struct rte_mbuf *m;
+
+	if (c->ooo && (c->flags & TCPF_SACK_OK))
+		len = tcp_out_sack_opt(c, opts);
+	m = tcp_out_alloc(w, c);
+	if (m)
+		tcp_out_send(w, c, m, c->snd_nxt, RTE_TCP_ACK_FLAG,
+			     len ? opts : NULL, len, 0);
+}
+
 /**
  * tcp_out_syn() - SYN or SYN-ACK with MSS, window scale and SACK-permitted
  * @w:		worker

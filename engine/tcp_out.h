@@ -23,6 +23,7 @@ void tcp_out_send(struct worker *w, struct tcp_conn *c, struct rte_mbuf *m,
 		  uint8_t optlen, uint16_t payload_len);
 void tcp_out_ctl(struct worker *w, struct tcp_conn *c, uint32_t seq,
 		 uint8_t flags);
+void tcp_out_ack(struct worker *w, struct tcp_conn *c);
 void tcp_out_syn(struct worker *w, struct tcp_conn *c, uint16_t mss, bool ack);
 void tcp_out_rst_to(struct worker *w, unsigned pidx, const struct pkt *p);
 

@@ -143,7 +143,7 @@ static void tcp_sock_emit(struct worker *w, struct tcp_conn *c,
 			c->rtt_tsc = rte_rdtsc();
 		}
 		tcp_out_send(w, c, mb[i], c->snd_nxt, fl, NULL, 0, len);
-		c->snd_nxt += len;
+		tcp_snd_advance(c, len);
 	}
 	for (; i < n; i++)
 		rte_pktmbuf_free(mb[i]);
@@ -185,35 +185,28 @@ void tcp_sock_to_guest(struct worker *w, struct tcp_conn *c)
 	tcp_sock_emit(w, c, mb, iov, n, got > 0 ? (size_t)got : 0);
 }
 
-/**
- * tcp_sock_write() - write queued guest payload to the host socket
- * @w:		worker
- * @c:		connection
- */
-void tcp_sock_write(struct worker *w, struct tcp_conn *c)
+/* One sendmsg of up to TCP_WRITE_IOV queued payloads; false: socket full */
+static bool tcp_sock_write_once(struct tcp_conn *c)
 {
 	struct iovec iov[TCP_WRITE_IOV];
 	struct msghdr msg = { .msg_iov = iov };
 	struct rte_mbuf *m = c->pend_head;
+	size_t want = 0, sent;
 	ssize_t done;
 	unsigned n = 0;
 
-	(void)w;
 	for (; m && n < TCP_WRITE_IOV; m = m->next, n++) {
 		iov[n].iov_base = rte_pktmbuf_mtod(m, void *);
 		iov[n].iov_len = m->data_len;
+		want += m->data_len;
 	}
-	if (!n)
-		return;
 	msg.msg_iovlen = n;
 	done = sendmsg(c->f.fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (done < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			c->flags &= ~TCPF_WRITABLE;
-		return;	/* a hard error comes back as EPOLLERR */
-	}
+	if (done < 0)
+		return false;	/* EAGAIN; a hard error comes back as EPOLLERR */
+	sent = (size_t)done;
 	c->pend_bytes -= (uint32_t)done;
-	while ((m = c->pend_head) && done >= m->data_len) {
+	while ((m = c->pend_head) && (size_t)done >= m->data_len) {
 		done -= m->data_len;
 		c->pend_head = m->next;
 		m->next = NULL;
@@ -223,8 +216,26 @@ void tcp_sock_write(struct worker *w, struct tcp_conn *c)
 		c->pend_tail = NULL;
 	else if (done)
 		rte_pktmbuf_adj(c->pend_head, (uint16_t)done);
-	if (c->pend_head)
-		c->flags &= ~TCPF_WRITABLE;
+	return sent == want;
+}
+
+/**
+ * tcp_sock_write() - write queued guest payload to the host socket
+ * @w:		worker
+ * @c:		connection
+ *
+ * Writes until the queue is empty or the socket is full; only a full
+ * socket clears TCPF_WRITABLE, since only then will EPOLLOUT come.
+ */
+void tcp_sock_write(struct worker *w, struct tcp_conn *c)
+{
+	(void)w;
+	while (c->pend_head) {
+		if (!tcp_sock_write_once(c)) {
+			c->flags &= ~TCPF_WRITABLE;
+			return;
+		}
+	}
 }
 
 /**
@@ -254,40 +265,62 @@ int tcp_sock_rewind(struct tcp_conn *c)
 	c->snd_nxt = c->snd_una;
 	c->rtt_seq = 0;
 	c->flags |= TCPF_READABLE;
-	c->flags &= ~TCPF_FIN_SENT;
+	c->flags &= ~(TCPF_FIN_SENT | TCPF_RECOVERY);
 	return setsockopt(c->f.fd, SOL_SOCKET, SO_PEEK_OFF, &zero,
 			  sizeof(zero)) ? -errno : 0;
 }
 
-/**
- * tcp_sock_retransmit_one() - resend the first unacknowledged segment
- * @w:		worker
- * @c:		connection with data in flight
- *
- * Fast retransmit: peek at offset 0, then restore the offset to snd_nxt.
- */
-void tcp_sock_retransmit_one(struct worker *w, struct tcp_conn *c)
+/* Data bytes sent and not acknowledged: where the peek offset stands */
+static int tcp_sock_peek_pos(const struct tcp_conn *c)
 {
-	uint32_t in_flight = c->snd_nxt - c->snd_una - !!(c->flags & TCPF_FIN_SENT);
-	int zero = 0, off = (int)in_flight;
-	struct rte_mbuf *m = tcp_out_alloc(w, c);
-	uint8_t *buf;
-	ssize_t got;
+	return (int)(c->snd_nxt - c->snd_una - !!(c->flags & TCPF_FIN_SENT));
+}
 
-	if (!m)
-		return;
-	buf = rte_pktmbuf_mtod(m, uint8_t *) + TCP_OUT_HDR_LEN;
-	setsockopt(c->f.fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
-	got = recv(c->f.fd, buf, in_flight < c->mss ? in_flight : c->mss,
-		   MSG_PEEK | MSG_DONTWAIT);
+/**
+ * tcp_sock_retransmit() - resend data in [@seq, @end), at most @count segments
+ * @w:		worker
+ * @c:		connection
+ * @seq:	first sequence number to resend (>= snd_una)
+ * @end:	end of the range; cut to the data sent so far
+ * @count:	segment budget
+ *
+ * Moves the peek offset to @seq, peeks segment by segment, then puts the
+ * offset back where new data continues.
+ *
+ * Return: sequence number after the last byte resent
+ */
+uint32_t tcp_sock_retransmit(struct worker *w, struct tcp_conn *c, uint32_t seq,
+			     uint32_t end, unsigned count)
+{
+	uint32_t data_end = c->snd_nxt - !!(c->flags & TCPF_FIN_SENT);
+	int off = (int)(seq - c->snd_una);
+
+	end = seq_min(end, data_end);
+	if (!seq_lt(seq, end) || seq_lt(seq, c->snd_una))
+		return seq;
 	setsockopt(c->f.fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off));
-	if (got <= 0) {
-		rte_pktmbuf_free(m);
-		return;
+	for (; count && seq_lt(seq, end); count--) {
+		uint32_t len = RTE_MIN(end - seq, (uint32_t)c->mss);
+		struct rte_mbuf *m = tcp_out_alloc(w, c);
+		ssize_t got;
+
+		if (!m)
+			break;
+		got = recv(c->f.fd, rte_pktmbuf_mtod(m, uint8_t *) +
+			   TCP_OUT_HDR_LEN, len, MSG_PEEK | MSG_DONTWAIT);
+		if (got <= 0) {
+			rte_pktmbuf_free(m);
+			break;
+		}
+		tcp_out_send(w, c, m, seq, RTE_TCP_ACK_FLAG, NULL, 0,
+			     (uint16_t)got);
+		seq += (uint32_t)got;
+		counters_add(&w->ctr.tcp_rexmit_segs, 1);
 	}
-	c->rtt_seq = 0;		/* Karn: no sample from a retransmission */
-	tcp_out_send(w, c, m, c->snd_una, RTE_TCP_ACK_FLAG, NULL, 0,
-		     (uint16_t)got);
+	off = tcp_sock_peek_pos(c);
+	setsockopt(c->f.fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off));
+	c->rtt_seq = 0;		/* Karn: no RTT sample across a retransmission */
+	return seq;
 }
 
 /* tcp_sock_abort() - make close() send a RST to the host peer */

@@ -18,7 +18,8 @@ void tcp_sock_to_guest(struct worker *w, struct tcp_conn *c);
 void tcp_sock_write(struct worker *w, struct tcp_conn *c);
 int tcp_sock_discard(struct tcp_conn *c, uint32_t n);
 int tcp_sock_rewind(struct tcp_conn *c);
-void tcp_sock_retransmit_one(struct worker *w, struct tcp_conn *c);
+uint32_t tcp_sock_retransmit(struct worker *w, struct tcp_conn *c, uint32_t seq,
+			     uint32_t end, unsigned count);
 void tcp_sock_abort(struct tcp_conn *c);
 
 #endif

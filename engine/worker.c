@@ -42,6 +42,7 @@
 #include "tcp.h"
 
 #define WORKER_IDLE_US	200
+#define WORKER_IMPAIR_HOLD	4096	/* frames held by one impairment stage */
 
 static inline bool ip4_is_bcast_mcast(const struct vnet *vn, rte_be32_t a)
 {
@@ -58,6 +59,14 @@ static void worker_drop(struct worker *w, struct rte_mbuf *m,
 
 __thread struct worker *worker_self;
 
+static void worker_tx_raw(struct worker *w, unsigned pidx, struct rte_mbuf *m)
+{
+	struct port *pt = &w->e->ports[pidx];
+	uint16_t sent = rte_eth_tx_buffer(pt->port_id, w->id, w->txb[pidx], m);
+
+	counters_add(&w->ctr.tx, sent);
+}
+
 /**
  * worker_send() - queue a frame for the guest on this worker's TX queue
  * @w:		worker
@@ -66,10 +75,16 @@ __thread struct worker *worker_self;
  */
 void worker_send(struct worker *w, unsigned pidx, struct rte_mbuf *m)
 {
-	struct port *pt = &w->e->ports[pidx];
-	uint16_t sent = rte_eth_tx_buffer(pt->port_id, w->id, w->txb[pidx], m);
+	struct rte_mbuf *out[2];
+	unsigned n;
 
-	counters_add(&w->ctr.tx, sent);
+	if (likely(!w->im_tx[pidx])) {
+		worker_tx_raw(w, pidx, m);
+		return;
+	}
+	n = impair_burst(w->im_tx[pidx], &m, 1, out, 2, rte_rdtsc());
+	for (unsigned i = 0; i < n; i++)
+		worker_tx_raw(w, pidx, out[i]);
 }
 
 /**
@@ -180,16 +195,16 @@ static void worker_wake_mask(struct worker *w, uint32_t mask)
 				    w->e->workers[i].wake_fd);
 }
 
-static unsigned worker_rx_port(struct worker *w, unsigned pidx)
+#define WORKER_RX_MAX	(4 * ENGINE_BURST)	/* a burst after impairment */
+
+static void worker_rx_frames(struct worker *w, unsigned pidx,
+			     struct rte_mbuf **pkts, unsigned n)
 {
-	struct rte_mbuf *pkts[ENGINE_BURST], *slow[ENGINE_BURST];
-	uint16_t n = rte_eth_rx_burst(w->e->ports[pidx].port_id, w->id, pkts,
-				      ENGINE_BURST);
+	struct rte_mbuf *slow[WORKER_RX_MAX];
 	unsigned n_slow = 0;
 	uint32_t wake = 0;
 
-	counters_add(&w->ctr.rx, n);
-	for (uint16_t i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		if (worker_frame(w, pidx, pkts[i], &wake))
@@ -199,7 +214,38 @@ static unsigned worker_rx_port(struct worker *w, unsigned pidx)
 		slowpath_enqueue_burst(&w->e->sp, w, slow, n_slow);
 	if (wake)
 		worker_wake_mask(w, wake);
-	return n;
+}
+
+/* --impair: frames held back earlier whose time has come, both ways */
+static unsigned worker_impair_due(struct worker *w, unsigned pidx)
+{
+	struct rte_mbuf *out[WORKER_RX_MAX];
+	uint64_t now = rte_rdtsc();
+	unsigned n = impair_due(w->im_rx[pidx], out, WORKER_RX_MAX, now);
+	unsigned k = impair_due(w->im_tx[pidx], out + n, WORKER_RX_MAX - n, now);
+
+	worker_rx_frames(w, pidx, out, n);
+	for (unsigned i = n; i < n + k; i++)
+		worker_tx_raw(w, pidx, out[i]);
+	return n + k;
+}
+
+static unsigned worker_rx_port(struct worker *w, unsigned pidx)
+{
+	struct rte_mbuf *raw[ENGINE_BURST], *out[WORKER_RX_MAX];
+	struct impair *im = w->im_rx[pidx];
+	uint16_t n = rte_eth_rx_burst(w->e->ports[pidx].port_id, w->id, raw,
+				      ENGINE_BURST);
+	unsigned work = n;
+
+	counters_add(&w->ctr.rx, n);
+	if (likely(!im)) {
+		worker_rx_frames(w, pidx, raw, n);
+		return n;
+	}
+	n = (uint16_t)impair_burst(im, raw, n, out, WORKER_RX_MAX, rte_rdtsc());
+	worker_rx_frames(w, pidx, out, n);
+	return work + worker_impair_due(w, pidx);
 }
 
 static unsigned worker_drain_rings(struct worker *w)
@@ -250,15 +296,26 @@ static unsigned worker_poll_events(struct worker *w, int timeout_ms)
 	return n > 0 ? (unsigned)n : 0;
 }
 
-/* Milliseconds until the next timer of this worker, -1 if none */
-static int worker_sleep_ms(void)
+static int tsc_to_ms_ceil(uint64_t tsc)
+{
+	uint64_t ms = (tsc * 1000 + rte_get_tsc_hz() - 1) / rte_get_tsc_hz();
+
+	return ms > INT32_MAX ? INT32_MAX : (int)ms;
+}
+
+/* Milliseconds until this worker has timed work (timers, held frames) */
+static int worker_sleep_ms(struct worker *w)
 {
 	int64_t ticks = rte_timer_next_ticks();
-	uint64_t hz = rte_get_timer_hz();
+	uint64_t next = ticks < 0 ? UINT64_MAX : (uint64_t)ticks, now = rte_rdtsc();
 
-	if (ticks < 0)
-		return -1;
-	return (int)((uint64_t)ticks * 1000 / hz) + 1;
+	for (unsigned i = 0; i < w->e->n_ports; i++) {
+		if (!w->im_rx[i])
+			continue;
+		next = RTE_MIN(next, impair_next_due(w->im_rx[i], now));
+		next = RTE_MIN(next, impair_next_due(w->im_tx[i], now));
+	}
+	return next == UINT64_MAX ? -1 : tsc_to_ms_ceil(next);
 }
 
 static void worker_sleep(struct worker *w)
@@ -266,7 +323,7 @@ static void worker_sleep(struct worker *w)
 	__atomic_store_n(&w->sleeping, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!rte_ring_count(w->handoff) && !rte_ring_count(w->tx_ring))
-		worker_poll_events(w, worker_sleep_ms());
+		worker_poll_events(w, worker_sleep_ms(w));
 	__atomic_store_n(&w->sleeping, 0, __ATOMIC_RELAXED);
 }
 
@@ -383,6 +440,16 @@ int worker_add_port(struct worker *w, unsigned pidx)
 	if (!w->txb[pidx])
 		return -ENOMEM;
 	rte_eth_tx_buffer_init(w->txb[pidx], ENGINE_BURST);
+	if (w->e->impair[pidx].enabled) {
+		unsigned id = w->id << 8 | pidx << 1;
+
+		w->im_rx[pidx] = impair_create(&w->e->impair[pidx], id,
+					       WORKER_IMPAIR_HOLD);
+		w->im_tx[pidx] = impair_create(&w->e->impair[pidx], id | 1,
+					       WORKER_IMPAIR_HOLD);
+		if (!w->im_rx[pidx] || !w->im_tx[pidx])
+			return -ENOMEM;
+	}
 	rte_eth_tx_buffer_set_err_callback(w->txb[pidx],
 					   rte_eth_tx_buffer_count_callback,
 					   &w->ctr.drop[DROP_TX_FULL]);
@@ -418,6 +485,9 @@ void worker_fini(struct worker *w)
 	ring_free_all(w->tx_ring);
 	w->handoff = w->tx_ring = NULL;
 	for (unsigned i = 0; i < BROTH_MAX_VNETS; i++) {
+		impair_free(w->im_rx[i]);
+		impair_free(w->im_tx[i]);
+		w->im_rx[i] = w->im_tx[i] = NULL;
 		if (w->txb[i]) {
 			/* the loop flushes every iteration; this is a guard */
 			for (uint16_t k = 0; k < w->txb[i]->length; k++)

@@ -20,7 +20,7 @@
 enum {
 	OPT_NETNS = 256, OPT_IFNAME, OPT_CONFIGURE, OPT_NET, OPT_MTU,
 	OPT_WORKERS, OPT_LOG_LEVEL, OPT_PID_FILE, OPT_RESOLV_CONF,
-	OPT_VERSION, OPT_HELP, OPT_NO_HOST_LOOPBACK, OPT_MAX_FLOWS,
+	OPT_VERSION, OPT_HELP, OPT_NO_HOST_LOOPBACK, OPT_MAX_FLOWS, OPT_IMPAIR,
 };
 
 static const struct option long_opts[] = {
@@ -36,6 +36,7 @@ static const struct option long_opts[] = {
 	{ "tcp-forward", required_argument, NULL, 't' },
 	{ "no-host-loopback", no_argument, NULL, OPT_NO_HOST_LOOPBACK },
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+	{ "impair", required_argument, NULL, OPT_IMPAIR },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -60,6 +61,8 @@ static void usage(FILE *f)
 "  -t [ADDR:]HPORT[:GPORT]  forward host TCP port HPORT (on ADDR, default\n"
 "                        all) to guest port GPORT (default HPORT); repeatable\n"
 "  --resolv-conf FILE    take DHCP domain/search from FILE\n"
+"  --impair SPEC         degrade the guest link both ways, for testing:\n"
+"                        loss=PCT,reorder=PCT,dup=PCT,delay=MS[,seed=N]\n"
 "  --log-level LEVEL     error|warning|notice|info|debug (default notice)\n"
 "  --pid-file FILE       write the process id to FILE once ready\n"
 "  --version, --help\n"
@@ -169,6 +172,8 @@ static int parse_one(int c, const char *arg, struct options *o)
 			return -1;
 		o->conf.max_flows = (uint32_t)n;
 		return 0;
+	case OPT_IMPAIR:
+		return copy_str("--impair", vc->impair, sizeof(vc->impair), arg);
 	case OPT_PID_FILE:
 		o->pid_file = arg;
 		return 0;

@@ -46,6 +46,7 @@ struct broth_vnet_conf {
 	uint32_t lease_s;		/* DHCPv4 lease time */
 	unsigned n_fwd;
 	struct broth_fwd fwd[BROTH_MAX_FWDS];
+	char impair[128];		/* "loss=PCT,reorder=PCT,..." or "" */
 };
 
 struct broth_conf {
