@@ -45,4 +45,14 @@ static inline uint16_t cksum_fold(const void *buf, uint32_t len)
 	return c;
 }
 
+/* RFC 1624 eqn. 3: checksum after one 16-bit word changes from @old to @new */
+static inline uint16_t cksum_update16(uint16_t ck, uint16_t old, uint16_t new)
+{
+	uint32_t sum = (uint16_t)~ck + (uint16_t)~old + (uint32_t)new;
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
 #endif

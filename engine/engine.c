@@ -21,6 +21,7 @@
 #include "eal.h"
 #include "engine.h"
 #include "log.h"
+#include "mbuf_chain.h"
 #include "mbuf_pool.h"
 #include "tcp.h"
 
@@ -158,6 +159,11 @@ static int engine_setup(struct broth_engine *e, char *err, size_t errlen)
 	if (rc)
 		return rc;
 	e->eal_up = true;
+	rc = mbuf_link_register();
+	if (rc) {
+		snprintf(err, errlen, "mbuf field: %s", strerror(-rc));
+		return rc;
+	}
 	rc = rte_timer_subsystem_init();
 	if (rc && rc != -EALREADY) {
 		snprintf(err, errlen, "timer subsystem: %s", strerror(-rc));

@@ -40,6 +40,7 @@ struct worker {
 	struct rte_ring *handoff;	/* frames whose flows this worker owns */
 	struct rte_ring *tx_ring;	/* frames to send for the slow path */
 	struct rte_eth_dev_tx_buffer *txb[BROTH_MAX_VNETS];	/* per port */
+	int txfd[BROTH_MAX_VNETS];	/* queue fd, for frames the driver refuses */
 	struct impair *im_rx[BROTH_MAX_VNETS];	/* --impair, guest -> broth */
 	struct impair *im_tx[BROTH_MAX_VNETS];	/* --impair, broth -> guest */
 	int listen_fd[ENGINE_MAX_FWDS];	/* SO_REUSEPORT listener per forward */

@@ -51,9 +51,12 @@ enum drop_reason icmp_gateway_echo(const struct vnet *vn, uint8_t *frame,
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = cksum_fold(ip, p->l4_off - p->l3_off);
 
+	/* RFC 1624 update: only the type byte changes (8 -> 0), and the
+	 * message may span mbufs, so the checksum is not recomputed */
 	ih->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
-	ih->icmp_cksum = 0;
-	ih->icmp_cksum = cksum_fold(ih, p->l4_len);
+	ih->icmp_cksum = cksum_update16(ih->icmp_cksum,
+					RTE_BE16(RTE_IP_ICMP_ECHO_REQUEST << 8),
+					RTE_BE16(RTE_IP_ICMP_ECHO_REPLY << 8));
 	return DROP_NONE;
 }
 

@@ -64,14 +64,14 @@ static enum drop_reason parse_tcp(struct pkt *p, const uint8_t *l4,
 	return DROP_NONE;
 }
 
-static enum drop_reason parse_icmp(struct pkt *p, const uint8_t *l4)
+static enum drop_reason parse_icmp(struct pkt *p, const uint8_t *l4,
+				   unsigned flags)
 {
 	const struct rte_icmp_hdr *ih = (const struct rte_icmp_hdr *)l4;
 
 	if (p->l4_len < sizeof(*ih))
 		return DROP_ICMP_TRUNC;
-	/* Always checked: ICMP has no offload and errors are rare */
-	if (!cksum_ok(l4, p->l4_len))
+	if (!(flags & PARSE_L4_CSUM_OK) && !cksum_ok(l4, p->l4_len))
 		return DROP_ICMP_BAD_CSUM;
 	p->sport = ih->icmp_ident;
 	p->payload_off = p->l4_off + sizeof(*ih);
@@ -128,7 +128,7 @@ static enum drop_reason parse_ipv4(struct pkt *p, unsigned flags)
 	case IPPROTO_TCP:
 		return parse_tcp(p, l4, flags);
 	case IPPROTO_ICMP:
-		return parse_icmp(p, l4);
+		return parse_icmp(p, l4, flags);
 	default:
 		return DROP_IPV4_UNKNOWN_PROTO;
 	}

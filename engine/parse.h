@@ -18,7 +18,9 @@
 #define ETH_HLEN_	14
 
 /* parse_frame() flags */
-#define PARSE_L4_CSUM_OK	(1u << 0)	/* port already verified L4 checksum */
+#define PARSE_L4_CSUM_OK	(1u << 0)	/* L4 checksum verified elsewhere: the
+						 * port did, or the frame is a chain
+						 * and the caller checks it */
 
 struct pkt {
 	const uint8_t *data;	/* frame, from the Ethernet header */

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 
 #include "broth/broth.h"
@@ -33,5 +34,10 @@ int port_tap_create(struct port *pt, const struct broth_vnet_conf *vc,
 		    uint16_t n_queues, char *err, size_t errlen);
 void port_tap_destroy(struct port *pt);
 int port_rx_intr_fd(const struct port *pt, uint16_t queue);
+
+/* Frames above this go through port_tap_write(), not the driver */
+#define PORT_TAP_DRIVER_MAX	1522
+#define PORT_TAP_MAX_SEGS	64
+int port_tap_write(int fd, const struct rte_mbuf *m);
 
 #endif

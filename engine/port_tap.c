@@ -9,9 +9,11 @@
  * descriptors keep working from any namespace afterwards.
  */
 #include <errno.h>
+#include <linux/if_tun.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <rte_bus_vdev.h>
@@ -193,4 +195,31 @@ int port_rx_intr_fd(const struct port *pt, uint16_t queue)
 	/* -ENOTSUP from enable is expected for tap; the fd is what matters */
 	rte_eth_dev_rx_intr_enable(pt->port_id, queue);
 	return fd;
+}
+
+/**
+ * port_tap_write() - send a frame net_tap would refuse as too long
+ * @fd:		the queue's tap file descriptor (port_rx_intr_fd())
+ * @m:		frame, possibly a chain; not freed here
+ *
+ * net_tap checks frames against its own 1522-byte limit, not the interface
+ * MTU set through netlink, so larger frames are written to the same queue
+ * fd here, the way the driver itself would write them.
+ *
+ * Return: 0, or -errno
+ */
+int port_tap_write(int fd, const struct rte_mbuf *m)
+{
+	/* net_tap opens its queues without IFF_NO_PI: frames carry tun_pi */
+	struct tun_pi pi = { 0 };
+	struct iovec iov[PORT_TAP_MAX_SEGS + 1] = { { &pi, sizeof(pi) } };
+	unsigned n = 1;
+
+	for (; m && n <= PORT_TAP_MAX_SEGS; m = m->next, n++) {
+		iov[n].iov_base = rte_pktmbuf_mtod(m, void *);
+		iov[n].iov_len = m->data_len;
+	}
+	if (m)
+		return -EMSGSIZE;
+	return writev(fd, iov, (int)n) < 0 ? -errno : 0;
 }

@@ -44,6 +44,7 @@
 #include "engine.h"
 #include "flow_hash.h"
 #include "log.h"
+#include "mbuf_chain.h"
 #include "tcp.h"
 #include "tcp_conn.h"
 #include "tcp_out.h"
@@ -79,9 +80,8 @@ static void tcp_dirty(struct worker *w, struct tcp_conn *c)
 static void tcp_list_free(struct rte_mbuf *m)
 {
 	while (m) {
-		struct rte_mbuf *next = m->next;
+		struct rte_mbuf *next = *mbuf_link(m);
 
-		m->next = NULL;
 		rte_pktmbuf_free(m);
 		m = next;
 	}
@@ -402,21 +402,22 @@ static bool tcp_ack_in(struct worker *w, struct tcp_conn *c,
 static void tcp_to_payload(struct rte_mbuf *m, const struct pkt *p)
 {
 	rte_pktmbuf_adj(m, (uint16_t)p->payload_off);
-	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - p->payload_len));
+	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - p->payload_len));
 }
 
 static void tcp_queue(struct tcp_conn *c, struct rte_mbuf *m, uint32_t skip)
 {
-	rte_pktmbuf_adj(m, (uint16_t)skip);
-	c->rcv_nxt += m->data_len;
-	if (!m->data_len) {
+	if (skip >= m->pkt_len) {
+		c->rcv_nxt += m->pkt_len;	/* nothing new in it */
 		rte_pktmbuf_free(m);
 		return;
 	}
-	c->pend_bytes += m->data_len;
-	m->next = NULL;
+	m = mbuf_chain_adj(m, skip);
+	c->rcv_nxt += m->pkt_len;
+	c->pend_bytes += m->pkt_len;
+	*mbuf_link(m) = NULL;
 	if (c->pend_tail)
-		c->pend_tail->next = m;
+		*mbuf_link(c->pend_tail) = m;
 	else
 		c->pend_head = m;
 	c->pend_tail = m;
@@ -429,11 +430,10 @@ static void tcp_ooo_drain(struct tcp_conn *c)
 
 	while ((m = c->ooo) && seq_le((uint32_t)m->hash.usr, c->rcv_nxt)) {
 		uint32_t seq = (uint32_t)m->hash.usr;
-		uint32_t end = seq + m->data_len;
+		uint32_t end = seq + m->pkt_len;
 
-		c->ooo = m->next;
+		c->ooo = *mbuf_link(m);
 		c->n_ooo--;
-		m->next = NULL;
 		if (seq_le(end, c->rcv_nxt))
 			rte_pktmbuf_free(m);
 		else
@@ -452,13 +452,13 @@ static void tcp_ooo_insert(struct worker *w, struct tcp_conn *c,
 		return;
 	}
 	while (*pp && seq_lt((uint32_t)(*pp)->hash.usr, seq))
-		pp = &(*pp)->next;
+		pp = mbuf_link(*pp);
 	if (*pp && (uint32_t)(*pp)->hash.usr == seq) {
 		rte_pktmbuf_free(m);	/* duplicate */
 		return;
 	}
 	m->hash.usr = seq;
-	m->next = *pp;
+	*mbuf_link(m) = *pp;
 	*pp = m;
 	c->n_ooo++;
 }

@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "frame.h"
 #include "icmp.h"
+#include "mbuf_chain.h"
 #include "tcp_conn.h"
 #include "tcp_out.h"
 
@@ -66,7 +67,8 @@ struct rte_mbuf *tcp_out_alloc(struct worker *w, const struct tcp_conn *c)
  * tcp_out_send() - fill headers in front of @payload_len bytes and send
  * @w:		worker
  * @c:		connection
- * @m:		mbuf; payload (if any) already at TCP_OUT_HDR_LEN + @optlen
+ * @m:		mbuf; payload (if any) already at TCP_OUT_HDR_LEN + @optlen;
+ *		a multi-segment @m comes with its lengths set
  * @seq:	sequence number of the segment
  * @flags:	RTE_TCP_*_FLAG
  * @opts:	TCP options, @optlen bytes (multiple of 4), or NULL
@@ -97,9 +99,14 @@ void tcp_out_send(struct worker *w, struct tcp_conn *c, struct rte_mbuf *m,
 	th->tcp_urp = 0;
 	if (optlen)
 		memcpy(th + 1, opts, optlen);
-	m->data_len = m->pkt_len = TCP_OUT_HDR_LEN + optlen + payload_len;
 	th->cksum = 0;
-	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	if (m->nb_segs == 1) {
+		m->data_len = m->pkt_len = TCP_OUT_HDR_LEN + optlen + payload_len;
+		th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	} else {	/* segment lengths set by tcp_sock.c */
+		th->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip,
+						       FRAME_ETH_LEN + FRAME_IP4_LEN);
+	}
 	worker_send(w, c->f.pidx, m);
 }
 
@@ -130,13 +137,14 @@ static uint8_t tcp_out_sack_opt(const struct tcp_conn *c, uint8_t *o)
 	o[0] = o[1] = 1;	/* NOP NOP: keep the blocks 4-byte aligned */
 	o[2] = 5;
 	while (m && n < TCP_SACK_BLOCKS) {
-		uint32_t left = (uint32_t)m->hash.usr, right = left + m->data_len;
+		uint32_t left = (uint32_t)m->hash.usr, right = left + m->pkt_len;
 		rte_be32_t l, r;
 
-		for (m = m->next; m && seq_le((uint32_t)m->hash.usr, right);
-		     m = m->next)
-			if (seq_lt(right, (uint32_t)m->hash.usr + m->data_len))
-				right = (uint32_t)m->hash.usr + m->data_len;
+		for (m = *mbuf_link((struct rte_mbuf *)m);
+		     m && seq_le((uint32_t)m->hash.usr, right);
+		     m = *mbuf_link((struct rte_mbuf *)m))
+			if (seq_lt(right, (uint32_t)m->hash.usr + m->pkt_len))
+				right = (uint32_t)m->hash.usr + m->pkt_len;
 		l = rte_cpu_to_be_32(left);
 		r = rte_cpu_to_be_32(right);
 		memcpy(o + 4 + 8 * n, &l, 4);

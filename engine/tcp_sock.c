@@ -22,11 +22,13 @@
 #include <rte_tcp.h>
 
 #include "engine.h"
+#include "mbuf_chain.h"
 #include "tcp_conn.h"
 #include "tcp_out.h"
 #include "tcp_sock.h"
 
-#define TCP_READ_BURST	32
+#define TCP_READ_BURST	32	/* segments per read */
+#define TCP_READ_IOV	256	/* mbufs per read */
 #define TCP_WRITE_IOV	64
 
 /**
@@ -101,52 +103,132 @@ static uint32_t tcp_sock_window_left(const struct tcp_conn *c)
 	return c->snd_wnd > in_flight ? c->snd_wnd - in_flight : 0;
 }
 
-static unsigned tcp_sock_prepare(struct worker *w, struct tcp_conn *c,
-				 struct rte_mbuf **mb, struct iovec *iov,
-				 uint32_t room)
-{
-	unsigned n = (room + c->mss - 1) / c->mss;
+/*
+ * A batch of segments read with one recvmsg. A segment larger than one mbuf
+ * (MTU above ~2000) is a chain: the first mbuf carries the headers and the
+ * start of the payload, the next ones continue it.
+ */
+struct tcp_rd {
+	unsigned n_seg;
+	unsigned n_iov;
+	uint16_t seg_first[TCP_READ_BURST];	/* index of a segment's first mbuf */
+	uint16_t seg_mbufs[TCP_READ_BURST];
+	uint32_t seg_len[TCP_READ_BURST];	/* payload capacity */
+	struct rte_mbuf *mb[TCP_READ_IOV];
+	struct iovec iov[TCP_READ_IOV];
+};
 
-	if (n > TCP_READ_BURST)
-		n = TCP_READ_BURST;
-	if (rte_pktmbuf_alloc_bulk(w->e->ports[c->f.pidx].pool, mb, n)) {
+static uint32_t tcp_rd_plan(struct tcp_rd *rd, const struct tcp_conn *c,
+			    uint32_t room, unsigned max_seg, uint32_t cap)
+{
+	uint32_t want = 0, first = cap - TCP_OUT_HDR_LEN;
+
+	rd->n_seg = rd->n_iov = 0;
+	while (room && rd->n_seg < max_seg) {
+		uint32_t len = RTE_MIN(room, (uint32_t)c->mss);
+		unsigned k = 1 + (len > first ? (len - first + cap - 1) / cap : 0);
+
+		if (rd->n_iov + k > TCP_READ_IOV)
+			break;
+		rd->seg_first[rd->n_seg] = (uint16_t)rd->n_iov;
+		rd->seg_mbufs[rd->n_seg] = (uint16_t)k;
+		rd->seg_len[rd->n_seg++] = len;
+		rd->n_iov += k;
+		room -= len;
+		want += len;
+	}
+	return want;
+}
+
+/* Plan and allocate segments for up to @room bytes; return bytes planned */
+static uint32_t tcp_rd_prepare(struct worker *w, struct tcp_conn *c,
+			       struct tcp_rd *rd, uint32_t room, unsigned max_seg)
+{
+	struct rte_mempool *mp = w->e->ports[c->f.pidx].pool;
+	uint32_t cap = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	uint32_t want = tcp_rd_plan(rd, c, room, max_seg, cap);
+
+	if (!want)
+		return 0;
+	if (rte_pktmbuf_alloc_bulk(mp, rd->mb, rd->n_iov)) {
 		counters_drop(&w->ctr, DROP_NO_MBUF);
 		return 0;
 	}
-	for (unsigned i = 0; i < n; i++) {
-		uint32_t len = room < c->mss ? room : c->mss;
+	for (unsigned s = 0; s < rd->n_seg; s++) {
+		uint32_t left = rd->seg_len[s];
 
-		iov[i].iov_base = rte_pktmbuf_mtod(mb[i], uint8_t *) +
-				  TCP_OUT_HDR_LEN;
-		iov[i].iov_len = len;
-		room -= len;
+		for (unsigned k = 0; k < rd->seg_mbufs[s]; k++) {
+			unsigned i = rd->seg_first[s] + k;
+			uint32_t off = k ? 0 : TCP_OUT_HDR_LEN;
+			uint32_t len = RTE_MIN(left, cap - off);
+
+			rd->iov[i].iov_base = rte_pktmbuf_mtod(rd->mb[i], uint8_t *) + off;
+			rd->iov[i].iov_len = len;
+			left -= len;
+		}
 	}
-	return n;
+	return want;
 }
 
-static void tcp_sock_emit(struct worker *w, struct tcp_conn *c,
-			  struct rte_mbuf **mb, const struct iovec *iov,
-			  unsigned n, size_t got)
+/* Turn segment @s, holding @len payload bytes, into one (chained) packet */
+static struct rte_mbuf *tcp_rd_packet(struct tcp_rd *rd, unsigned s,
+				      uint32_t len)
 {
-	unsigned i;
+	unsigned first = rd->seg_first[s];
+	struct rte_mbuf *head = rd->mb[first], *prev = head;
 
-	for (i = 0; i < n && got; i++) {
-		uint16_t len = (uint16_t)(got < iov[i].iov_len ? got :
-					  iov[i].iov_len);
+	head->data_len = (uint16_t)(TCP_OUT_HDR_LEN +
+				    RTE_MIN(len, (uint32_t)rd->iov[first].iov_len));
+	head->pkt_len = TCP_OUT_HDR_LEN + len;
+	head->nb_segs = 1;
+	len -= head->data_len - TCP_OUT_HDR_LEN;
+	for (unsigned k = 1; k < rd->seg_mbufs[s]; k++) {
+		struct rte_mbuf *m = rd->mb[first + k];
+
+		if (!len) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		m->data_len = (uint16_t)RTE_MIN(len, (uint32_t)rd->iov[first + k].iov_len);
+		len -= m->data_len;
+		prev->next = m;
+		prev = m;
+		head->nb_segs++;
+	}
+	return head;
+}
+
+/*
+ * Send the first @got bytes of a read as segments from @seq on; free what
+ * was not filled. Return the sequence number after the last byte sent.
+ */
+static uint32_t tcp_rd_emit(struct worker *w, struct tcp_conn *c,
+			    struct tcp_rd *rd, size_t got, uint32_t seq)
+{
+	for (unsigned s = 0; s < rd->n_seg; s++) {
+		uint32_t len = (uint32_t)RTE_MIN(got, (size_t)rd->seg_len[s]);
 		uint8_t fl = RTE_TCP_ACK_FLAG;
 
+		if (!len) {
+			for (unsigned k = 0; k < rd->seg_mbufs[s]; k++)
+				rte_pktmbuf_free(rd->mb[rd->seg_first[s] + k]);
+			continue;
+		}
 		got -= len;
 		if (!got)
 			fl |= RTE_TCP_PSH_FLAG;
-		if (!c->rtt_seq) {
-			c->rtt_seq = c->snd_nxt + len;
-			c->rtt_tsc = rte_rdtsc();
-		}
-		tcp_out_send(w, c, mb[i], c->snd_nxt, fl, NULL, 0, len);
-		tcp_snd_advance(c, len);
+		tcp_out_send(w, c, tcp_rd_packet(rd, s, len), seq, fl, NULL, 0,
+			     (uint16_t)RTE_MIN(len, (uint32_t)UINT16_MAX));
+		seq += len;
 	}
-	for (; i < n; i++)
-		rte_pktmbuf_free(mb[i]);
+	return seq;
+}
+
+static ssize_t tcp_rd_peek(struct tcp_conn *c, struct tcp_rd *rd)
+{
+	struct msghdr msg = { .msg_iov = rd->iov, .msg_iovlen = rd->n_iov };
+
+	return recvmsg(c->f.fd, &msg, MSG_PEEK | MSG_DONTWAIT);
 }
 
 /**
@@ -159,64 +241,68 @@ static void tcp_sock_emit(struct worker *w, struct tcp_conn *c,
  */
 void tcp_sock_to_guest(struct worker *w, struct tcp_conn *c)
 {
-	struct rte_mbuf *mb[TCP_READ_BURST];
-	struct iovec iov[TCP_READ_BURST];
-	struct msghdr msg = { .msg_iov = iov };
-	uint32_t room = tcp_sock_window_left(c);
-	size_t want = 0;
+	uint32_t room = tcp_sock_window_left(c), want;
+	struct tcp_rd rd;
 	ssize_t got;
-	unsigned n;
 
 	if (!(c->flags & TCPF_READABLE) || (c->flags & TCPF_FIN_SENT) || !room)
 		return;
-	n = tcp_sock_prepare(w, c, mb, iov, room);
-	if (!n)
+	want = tcp_rd_prepare(w, c, &rd, room, TCP_READ_BURST);
+	if (!want)
 		return;
-	for (unsigned i = 0; i < n; i++)
-		want += iov[i].iov_len;
-	msg.msg_iovlen = n;
-	got = recvmsg(c->f.fd, &msg, MSG_PEEK | MSG_DONTWAIT);
+	got = tcp_rd_peek(c, &rd);
 	if (got <= 0 || (size_t)got < want)
 		c->flags &= ~TCPF_READABLE;
 	if (got == 0)
 		c->flags |= TCPF_HOST_EOF;
 	if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 		c->flags |= TCPF_HOST_EOF;	/* reset: tcp.c sees SO_ERROR */
-	tcp_sock_emit(w, c, mb, iov, n, got > 0 ? (size_t)got : 0);
+	if (got > 0 && !c->rtt_seq) {
+		c->rtt_seq = c->snd_nxt + 1;
+		c->rtt_tsc = rte_rdtsc();
+	}
+	tcp_snd_advance(c, tcp_rd_emit(w, c, &rd, got > 0 ? (size_t)got : 0,
+				       c->snd_nxt) - c->snd_nxt);
 }
 
-/* One sendmsg of up to TCP_WRITE_IOV queued payloads; false: socket full */
+/* One sendmsg of queued payload segments; false: the socket is full */
 static bool tcp_sock_write_once(struct tcp_conn *c)
 {
 	struct iovec iov[TCP_WRITE_IOV];
 	struct msghdr msg = { .msg_iov = iov };
-	struct rte_mbuf *m = c->pend_head;
 	size_t want = 0, sent;
 	ssize_t done;
 	unsigned n = 0;
 
-	for (; m && n < TCP_WRITE_IOV; m = m->next, n++) {
-		iov[n].iov_base = rte_pktmbuf_mtod(m, void *);
-		iov[n].iov_len = m->data_len;
-		want += m->data_len;
-	}
+	for (struct rte_mbuf *p = c->pend_head; p && n < TCP_WRITE_IOV;
+	     p = *mbuf_link(p))
+		for (struct rte_mbuf *m = p; m && n < TCP_WRITE_IOV; m = m->next) {
+			iov[n].iov_base = rte_pktmbuf_mtod(m, void *);
+			iov[n++].iov_len = m->data_len;
+			want += m->data_len;
+		}
 	msg.msg_iovlen = n;
 	done = sendmsg(c->f.fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (done < 0)
 		return false;	/* EAGAIN; a hard error comes back as EPOLLERR */
 	sent = (size_t)done;
-	c->pend_bytes -= (uint32_t)done;
-	while ((m = c->pend_head) && (size_t)done >= m->data_len) {
-		done -= m->data_len;
-		c->pend_head = m->next;
-		m->next = NULL;
-		rte_pktmbuf_free(m);
+	c->pend_bytes -= (uint32_t)sent;
+	while (c->pend_head && sent) {
+		struct rte_mbuf *p = c->pend_head, *next = *mbuf_link(p);
+		uint32_t take = (uint32_t)RTE_MIN(sent, (size_t)p->pkt_len);
+
+		sent -= take;
+		p = mbuf_chain_adj(p, take);
+		if (p) {
+			*mbuf_link(p) = next;
+			c->pend_head = p;
+			break;
+		}
+		c->pend_head = next;
 	}
 	if (!c->pend_head)
 		c->pend_tail = NULL;
-	else if (done)
-		rte_pktmbuf_adj(c->pend_head, (uint16_t)done);
-	return sent == want;
+	return (size_t)done == want;
 }
 
 /**
@@ -294,33 +380,21 @@ uint32_t tcp_sock_retransmit(struct worker *w, struct tcp_conn *c, uint32_t seq,
 {
 	uint32_t data_end = c->snd_nxt - !!(c->flags & TCPF_FIN_SENT);
 	int off = (int)(seq - c->snd_una);
+	struct tcp_rd rd;
+	ssize_t got;
 
 	end = seq_min(end, data_end);
-	if (!seq_lt(seq, end) || seq_lt(seq, c->snd_una))
+	if (!seq_lt(seq, end) || seq_lt(seq, c->snd_una) ||
+	    !tcp_rd_prepare(w, c, &rd, end - seq,
+			    RTE_MIN(count, (unsigned)TCP_READ_BURST)))
 		return seq;
 	setsockopt(c->f.fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off));
-	for (; count && seq_lt(seq, end); count--) {
-		uint32_t len = RTE_MIN(end - seq, (uint32_t)c->mss);
-		struct rte_mbuf *m = tcp_out_alloc(w, c);
-		ssize_t got;
-
-		if (!m)
-			break;
-		got = recv(c->f.fd, rte_pktmbuf_mtod(m, uint8_t *) +
-			   TCP_OUT_HDR_LEN, len, MSG_PEEK | MSG_DONTWAIT);
-		if (got <= 0) {
-			rte_pktmbuf_free(m);
-			break;
-		}
-		tcp_out_send(w, c, m, seq, RTE_TCP_ACK_FLAG, NULL, 0,
-			     (uint16_t)got);
-		seq += (uint32_t)got;
-		counters_add(&w->ctr.tcp_rexmit_segs, 1);
-	}
+	got = tcp_rd_peek(c, &rd);
 	off = tcp_sock_peek_pos(c);
 	setsockopt(c->f.fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off));
 	c->rtt_seq = 0;		/* Karn: no RTT sample across a retransmission */
-	return seq;
+	counters_add(&w->ctr.tcp_rexmit_segs, rd.n_seg);
+	return tcp_rd_emit(w, c, &rd, got > 0 ? (size_t)got : 0, seq);
 }
 
 /* tcp_sock_abort() - make close() send a RST to the host peer */

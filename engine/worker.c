@@ -28,6 +28,7 @@
 
 #include <rte_cycles.h>
 #include <rte_ip.h>
+#include <rte_udp.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_timer.h>
@@ -59,11 +60,29 @@ static void worker_drop(struct worker *w, struct rte_mbuf *m,
 
 __thread struct worker *worker_self;
 
+/* A frame above net_tap's own limit: keep order, then write it ourselves */
+static void worker_tx_big(struct worker *w, unsigned pidx, struct rte_mbuf *m)
+{
+	counters_add(&w->ctr.tx,
+		     rte_eth_tx_buffer_flush(w->e->ports[pidx].port_id, w->id,
+					     w->txb[pidx]));
+	if (port_tap_write(w->txfd[pidx], m))
+		counters_drop(&w->ctr, DROP_TX_FULL);
+	else
+		counters_add(&w->ctr.tx, 1);
+	rte_pktmbuf_free(m);
+}
+
 static void worker_tx_raw(struct worker *w, unsigned pidx, struct rte_mbuf *m)
 {
 	struct port *pt = &w->e->ports[pidx];
-	uint16_t sent = rte_eth_tx_buffer(pt->port_id, w->id, w->txb[pidx], m);
+	uint16_t sent;
 
+	if (unlikely(m->pkt_len > PORT_TAP_DRIVER_MAX)) {
+		worker_tx_big(w, pidx, m);
+		return;
+	}
+	sent = rte_eth_tx_buffer(pt->port_id, w->id, w->txb[pidx], m);
 	counters_add(&w->ctr.tx, sent);
 }
 
@@ -146,6 +165,42 @@ static void worker_handoff(struct worker *w, struct rte_mbuf *m,
 	*wake_mask |= 1u << owner;
 }
 
+#define WORKER_CHAIN_HDR_MIN	256	/* headers must be in the first segment */
+
+/*
+ * A frame larger than one mbuf (MTU above ~2000) arrives as a chain: the
+ * headers are parsed in the first segment, the L4 checksum over the chain.
+ */
+static enum drop_reason worker_parse_chain(struct rte_mbuf *m, struct pkt *p)
+{
+	const struct rte_ipv4_hdr *ip;
+	enum drop_reason r;
+	uint16_t sum;
+
+	if (m->data_len < WORKER_CHAIN_HDR_MIN)
+		return DROP_ETH_MULTISEG;
+	r = parse_frame(rte_pktmbuf_mtod(m, uint8_t *), m->pkt_len,
+			PARSE_L4_CSUM_OK, p);
+	if (r || p->ethertype != RTE_ETHER_TYPE_IPV4)
+		return r ? r : DROP_ETH_MULTISEG;
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, p->l3_off);
+	switch (p->l4proto) {
+	case IPPROTO_TCP:
+		return rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, p->l4_off) ?
+		       DROP_TCP_BAD_CSUM : DROP_NONE;
+	case IPPROTO_UDP:
+		return rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *,
+					       p->l4_off)->dgram_cksum &&
+		       rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, p->l4_off) ?
+		       DROP_UDP_BAD_CSUM : DROP_NONE;
+	default:
+		if (rte_raw_cksum_mbuf(m, p->l4_off, p->l4_len, &sum) ||
+		    sum != 0xffff)
+			return DROP_ICMP_BAD_CSUM;
+		return DROP_NONE;
+	}
+}
+
 /* Return true if @m must go to the slow path */
 static bool worker_frame(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 			 uint32_t *wake_mask)
@@ -155,19 +210,22 @@ static bool worker_frame(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 	enum drop_reason r;
 	struct pkt p;
 
-	if (unlikely(m->nb_segs > 1)) {
-		worker_drop(w, m, DROP_ETH_MULTISEG);
-		return false;
-	}
-	r = parse_frame(data, m->data_len, 0, &p);
+	if (likely(m->nb_segs == 1))
+		r = parse_frame(data, m->data_len, 0, &p);
+	else
+		r = worker_parse_chain(m, &p);
 	if (r) {
 		worker_drop(w, m, r);
 		return false;
 	}
 	if (p.ethertype == RTE_ETHER_TYPE_ARP ||
 	    (p.l4proto == IPPROTO_UDP &&
-	     p.dport == RTE_BE16(DHCP_SERVER_PORT)))
-		return true;
+	     p.dport == RTE_BE16(DHCP_SERVER_PORT))) {
+		if (m->nb_segs == 1)
+			return true;
+		worker_drop(w, m, DROP_ETH_MULTISEG);	/* control frames are small */
+		return false;
+	}
 	if (ip4_is_bcast_mcast(vn, p.dst4)) {
 		worker_drop(w, m, DROP_IPV4_BCAST_MCAST);
 		return false;
@@ -266,7 +324,7 @@ static unsigned worker_drain_rings(struct worker *w)
 	for (unsigned i = 0; i < n; i++) {
 		/* Checked by the receiving worker: only locate headers again */
 		parse_frame(rte_pktmbuf_mtod(pkts[i], uint8_t *),
-			    pkts[i]->data_len, PARSE_L4_CSUM_OK, &p);
+			    pkts[i]->pkt_len, PARSE_L4_CSUM_OK, &p);
 		worker_flow_input(w, pkts[i], &p);
 	}
 	return total + n;
@@ -434,6 +492,8 @@ int worker_add_port(struct worker *w, unsigned pidx)
 	struct port *pt = &w->e->ports[pidx];
 	struct epoll_event ev = { .events = EPOLLIN };
 	int fd = port_rx_intr_fd(pt, w->id);
+
+	w->txfd[pidx] = fd;
 
 	w->txb[pidx] = rte_zmalloc("txb", RTE_ETH_TX_BUFFER_SIZE(ENGINE_BURST),
 				   0);
