@@ -15,13 +15,12 @@
 #include "eal.h"
 #include "log.h"
 
-/* Memory budget: a base for rings and tables plus the mbuf pool per vnet */
+/* Memory budget: a base for rings and EAL itself, plus what the caller needs */
 #define EAL_MEM_BASE_MB		64
-#define EAL_MEM_PER_VNET_MB	32
 
 /**
  * eal_start() - initialise the EAL
- * @n_vnets:	number of guest networks, to size the memory budget
+ * @mem_mb:	memory the engine will take from DPDK (pools, tables)
  * @log_level:	RTE_LOG_* the user asked for
  * @err:	one-line message on failure
  * @errlen:	size of @err
@@ -31,7 +30,7 @@
  *
  * Return: 0, or -errno
  */
-int eal_start(unsigned n_vnets, int log_level, char *err, size_t errlen)
+int eal_start(unsigned mem_mb, int log_level, char *err, size_t errlen)
 {
 	char mem[16], lcores[32], loglvl[32];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -43,7 +42,7 @@ int eal_start(unsigned n_vnets, int log_level, char *err, size_t errlen)
 	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
 
 	snprintf(mem, sizeof(mem), "%u",
-		 EAL_MEM_BASE_MB + EAL_MEM_PER_VNET_MB * n_vnets);
+		 EAL_MEM_BASE_MB + mem_mb);
 	snprintf(lcores, sizeof(lcores), "0@(0-%ld)", cpus > 1 ? cpus - 1 : 0);
 	snprintf(loglvl, sizeof(loglvl), "*:%d",
 		 log_level > (int)RTE_LOG_NOTICE ? log_level : (int)RTE_LOG_ERR);

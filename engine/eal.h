@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-int eal_start(unsigned n_vnets, int log_level, char *err, size_t errlen);
+int eal_start(unsigned mem_mb, int log_level, char *err, size_t errlen);
 void eal_stop(void);
 
 #endif

@@ -133,6 +133,8 @@ static int engine_check_conf(struct broth_engine *e, char *err, size_t errlen)
 			       errlen);
 		if (rc)
 			return rc;
+		e->vnets[i].max_flows = c->max_flows ? c->max_flows :
+					BROTH_MAX_FLOWS_DEFAULT;
 		if (c->vnets[i].impair[0] &&
 		    impair_parse(c->vnets[i].impair, &e->impair[i], err, errlen))
 			return -EINVAL;
@@ -153,8 +155,13 @@ static int engine_setup(struct broth_engine *e, char *err, size_t errlen)
 	unsigned mem = 0;
 	int rc;
 
+	uint32_t flows = e->conf.max_flows ? e->conf.max_flows :
+			 BROTH_MAX_FLOWS_DEFAULT;
+
 	for (unsigned i = 0; i < e->conf.n_vnets; i++)
 		mem += engine_pool_size(e->n_workers) / 400 + 8;  /* ~2.5 KB/mbuf */
+	/* flow slots, rte_hash buckets and dirty lists: ~1 KB per flow */
+	mem += flows / 1024 + 16;
 	rc = eal_start(mem, e->conf.log_level, err, errlen);
 	if (rc)
 		return rc;

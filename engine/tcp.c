@@ -87,11 +87,33 @@ static void tcp_list_free(struct rte_mbuf *m)
 	}
 }
 
+/*
+ * A new connection, within both the worker's table and the vnet's share of
+ * flows (the vnet count is shared by all workers, hence atomic).
+ */
+static struct tcp_conn *tcp_conn_new(struct worker *w, unsigned pidx,
+				     const struct flow_key *k)
+{
+	struct vnet *vn = w->e->ports[pidx].vn;
+	struct tcp_conn *c;
+
+	if (__atomic_add_fetch(&vn->n_flows, 1, __ATOMIC_RELAXED) > vn->max_flows ||
+	    !(c = (struct tcp_conn *)flow_alloc(&w->tcp, k))) {
+		__atomic_sub_fetch(&vn->n_flows, 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	rte_timer_init(&c->timer);
+	c->f.pidx = (uint16_t)pidx;
+	return c;
+}
+
 /* End a connection; @reset_host: the host peer sees a RST */
 static void tcp_close(struct worker *w, struct tcp_conn *c, bool reset_host)
 {
 	if (c->f.state == FLOW_DEAD)
 		return;
+	__atomic_sub_fetch(&w->e->ports[c->f.pidx].vn->n_flows, 1,
+			   __ATOMIC_RELAXED);
 	rte_timer_stop(&c->timer);
 	if (reset_host)
 		tcp_sock_abort(c);
@@ -277,13 +299,11 @@ static void tcp_open(struct worker *w, unsigned pidx, const struct pkt *p,
 	struct tcp_conn *c;
 	int rc;
 
-	if (!dst || !(c = (struct tcp_conn *)flow_alloc(&w->tcp, k))) {
+	if (!dst || !(c = tcp_conn_new(w, pidx, k))) {
 		counters_drop(&w->ctr, dst ? DROP_TCP_FLOW_LIMIT : DROP_TCP_DST_REFUSED);
 		tcp_out_rst_to(w, pidx, p);
 		return;
 	}
-	rte_timer_init(&c->timer);
-	c->f.pidx = (uint16_t)pidx;
 	c->guest_mac = ((const struct rte_ether_hdr *)p->data)->src_addr;
 	c->state = TCPS_CONNECTING;
 	c->rcv_nxt = rte_be_to_cpu_32(th->sent_seq) + 1;
@@ -589,15 +609,13 @@ void tcp_open_inbound(struct worker *w, unsigned pidx, int fd,
 	struct linger lg = { 1, 0 };
 
 	if (tcp_fwd_port(w, vn, guest_port, &k))
-		c = (struct tcp_conn *)flow_alloc(&w->tcp, &k);
+		c = tcp_conn_new(w, pidx, &k);
 	if (!c) {
 		counters_drop(&w->ctr, DROP_TCP_FLOW_LIMIT);
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		close(fd);
 		return;
 	}
-	rte_timer_init(&c->timer);
-	c->f.pidx = (uint16_t)pidx;
 	c->state = TCPS_SYN_SENT;
 	c->iss = (uint32_t)rte_rand();
 	c->snd_una = c->iss;

@@ -58,6 +58,9 @@ struct vnet {
 	unsigned n_search;
 
 	struct dhcp_lease lease;	/* slow path only */
+
+	uint32_t max_flows;		/* this guest's share of connections */
+	uint32_t n_flows;		/* open connections, all workers (atomic) */
 };
 
 int vnet_init(struct vnet *vn, uint16_t id, const struct broth_vnet_conf *vc,

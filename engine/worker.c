@@ -21,6 +21,7 @@
  * so an idle broth uses no CPU.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -400,6 +401,21 @@ static unsigned worker_iteration(struct worker *w)
 	return work;
 }
 
+/*
+ * net_tap raises a signal on every frame the guest writes (its RX trigger).
+ * Left process-directed, it wakes whichever thread is asleep; sent to the
+ * worker that reads the queue, it lands on a thread that is awake anyway.
+ */
+static void worker_own_queue_signals(struct worker *w)
+{
+	struct f_owner_ex own = { .type = F_OWNER_TID, .pid = gettid() };
+
+	for (unsigned i = 0; i < w->e->n_ports; i++)
+		if (w->txfd[i] >= 0 && fcntl(w->txfd[i], F_SETOWN_EX, &own))
+			BLOG(DEBUG, "worker %u: F_SETOWN_EX: %s", w->id,
+			     strerror(errno));
+}
+
 /**
  * worker_main() - body of a worker thread
  * @arg:	struct worker
@@ -418,6 +434,7 @@ void *worker_main(void *arg)
 	if (rte_thread_register())
 		BLOG(WARNING, "worker %u: no lcore id, mempool caches off", w->id);
 	worker_self = w;
+	worker_own_queue_signals(w);
 
 	while (!engine_quitting(w->e)) {
 		if (worker_iteration(w)) {
