@@ -42,6 +42,9 @@ void counters_sum(struct counters *dst, const struct counters *src)
 	dst->handoff_out += rd(&src->handoff_out);
 	dst->handoff_in += rd(&src->handoff_in);
 	dst->answered += rd(&src->answered);
+	dst->udp_opened += rd(&src->udp_opened);
+	dst->udp_to_guest += rd(&src->udp_to_guest);
+	dst->icmp_errors_relayed += rd(&src->icmp_errors_relayed);
 	dst->tcp_opened += rd(&src->tcp_opened);
 	dst->tcp_closed += rd(&src->tcp_closed);
 	dst->tcp_rto += rd(&src->tcp_rto);
@@ -64,6 +67,11 @@ void counters_print(FILE *f, const char *label, const struct counters *c)
 		" handoff_in %" PRIu64 "\n", label, rd(&c->rx), rd(&c->tx),
 		rd(&c->answered), rd(&c->to_slowpath), rd(&c->handoff_out),
 		rd(&c->handoff_in));
+	if (rd(&c->udp_opened))
+		fprintf(f, "%s:   udp opened %" PRIu64 " to_guest %" PRIu64
+			" icmp_errors_relayed %" PRIu64 "\n", label,
+			rd(&c->udp_opened), rd(&c->udp_to_guest),
+			rd(&c->icmp_errors_relayed));
 	if (rd(&c->tcp_opened))
 		fprintf(f, "%s:   tcp opened %" PRIu64 " closed %" PRIu64
 			" rto %" PRIu64 " fast_rexmit %" PRIu64 " rexmit_segs %"

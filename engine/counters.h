@@ -30,6 +30,9 @@
 	X(IPV4_BAD_CSUM, "ipv4_bad_checksum")                           \
 	X(IPV4_BAD_SRC, "ipv4_bad_source")                              \
 	X(IPV4_FRAGMENT, "ipv4_fragment")                               \
+	X(IPV4_REASM_TIMEOUT, "ipv4_reassembly_timeout")                \
+	X(IPV4_REASM_FULL, "ipv4_reassembly_table_full")                \
+	X(IPV4_REASM_OVERLAP, "ipv4_reassembly_bad_fragments")          \
 	X(IPV4_UNKNOWN_PROTO, "ipv4_unknown_protocol")                  \
 	X(IPV4_BCAST_MCAST, "ipv4_broadcast_multicast")                 \
 	X(IPV6_UNSUPPORTED, "ipv6_not_yet_supported")                   \
@@ -46,6 +49,11 @@
 	X(DHCP_BAD_OPTION, "dhcp_bad_option")                           \
 	X(DHCP_BAD_MESSAGE, "dhcp_bad_message")                         \
 	X(DHCP_NOT_FOR_US, "dhcp_not_for_us")                           \
+	X(DNS_TRUNC, "dns_truncated")                                   \
+	X(DNS_BAD_NAME, "dns_bad_name")                                 \
+	X(DNS_BAD_COUNT, "dns_bad_section_count")                       \
+	X(DNS_NOT_QUERY, "dns_not_a_query")                             \
+	X(DNS_NOT_RESPONSE, "dns_upstream_not_response")                \
 	X(TCP_NO_CONN, "tcp_no_connection")                             \
 	X(TCP_FLOW_LIMIT, "tcp_flow_table_full")                        \
 	X(TCP_NO_FD, "tcp_no_file_descriptor")                          \
@@ -59,6 +67,11 @@
 	X(TCP_BAD_ACK, "tcp_ack_unacceptable")                          \
 	X(TCP_OUT_OF_WINDOW, "tcp_out_of_window")                       \
 	X(TCP_OOO_FULL, "tcp_out_of_order_full")                        \
+	X(UDP_FLOW_LIMIT, "udp_flow_table_full")                        \
+	X(UDP_NO_FD, "udp_no_file_descriptor")                          \
+	X(UDP_DST_REFUSED, "udp_destination_refused")                   \
+	X(UDP_SEND_FAILED, "udp_send_failed")                           \
+	X(UDP_FRAGMENT, "udp_fragmentation_failed")                     \
 	X(NO_HANDLER, "flow_protocol_not_yet_supported")                \
 	X(SLOWPATH_RING_FULL, "slowpath_ring_full")                     \
 	X(HANDOFF_RING_FULL, "handoff_ring_full")                       \
@@ -80,6 +93,9 @@ struct counters {
 	uint64_t handoff_out;	/* frames passed to another worker */
 	uint64_t handoff_in;	/* frames received from another worker */
 	uint64_t answered;	/* frames answered locally (ARP, DHCP, ping) */
+	uint64_t udp_opened;	/* UDP mappings created */
+	uint64_t udp_to_guest;	/* datagrams from host sockets */
+	uint64_t icmp_errors_relayed;
 	uint64_t tcp_opened;	/* guest SYNs that got a host socket */
 	uint64_t tcp_closed;	/* connections that ended with FINs */
 	uint64_t tcp_rto;	/* retransmission timeouts toward the guest */

@@ -161,7 +161,7 @@ static int engine_setup(struct broth_engine *e, char *err, size_t errlen)
 	for (unsigned i = 0; i < e->conf.n_vnets; i++)
 		mem += engine_pool_size(e->n_workers) / 400 + 8;  /* ~2.5 KB/mbuf */
 	/* flow slots, rte_hash buckets and dirty lists: ~1 KB per flow */
-	mem += flows / 1024 + 16;
+	mem += 2 * (flows / 1024) + 16;	/* TCP and UDP tables */
 	rc = eal_start(mem, e->conf.log_level, err, errlen);
 	if (rc)
 		return rc;
@@ -219,6 +219,8 @@ struct broth_engine *broth_engine_create(const struct broth_conf *conf,
 	}
 	memset(e, 0, sizeof(*e));
 	e->conf = *conf;
+	if (!e->conf.udp_timeout_s)
+		e->conf.udp_timeout_s = BROTH_UDP_TIMEOUT_DEFAULT;
 	e->sp.epfd = e->sp.wake_fd = -1;
 	for (unsigned i = 0; i < BROTH_MAX_WORKERS; i++)
 		e->workers[i].epfd = e->workers[i].wake_fd = -1;

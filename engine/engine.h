@@ -20,6 +20,7 @@
 #include "counters.h"
 #include "flow.h"
 #include "impair.h"
+#include "reasm.h"
 #include "port.h"
 #include "vnet.h"
 
@@ -45,6 +46,9 @@ struct worker {
 	struct impair *im_tx[BROTH_MAX_VNETS];	/* --impair, broth -> guest */
 	int listen_fd[ENGINE_MAX_FWDS];	/* SO_REUSEPORT listener per forward */
 	struct flow_table tcp;		/* this worker's TCP connections */
+	struct flow_table udp;		/* this worker's UDP mappings */
+	uint8_t *udp_scratch;		/* recvmmsg overflow for long datagrams */
+	struct reasm reasm;		/* the guest's IPv4 fragments */
 	uint32_t *tcp_dirty;		/* connections to flush this burst */
 	uint32_t n_tcp_dirty;
 	struct counters ctr;
@@ -56,6 +60,7 @@ enum worker_ev {
 	WORKER_EV_RXQ,
 	WORKER_EV_TCP,
 	WORKER_EV_LISTEN,
+	WORKER_EV_UDP,
 };
 
 static inline uint64_t worker_ev_tag(enum worker_ev type, uint32_t idx)

@@ -64,10 +64,12 @@ enum drop_reason icmp_gateway_echo(const struct vnet *vn, uint8_t *frame,
 #define ICMP_QUOTE_MAX	(576 - FRAME_IP4_LEN - 8)
 
 /**
- * icmp_error4() - build an ICMP error from the gateway to the guest
+ * icmp_error4() - build an ICMP error to the guest
  * @buf:	frame buffer
  * @cap:	size of @buf
  * @vn:		vnet of the guest
+ * @src:	who reports the error: the gateway, or the router the host
+ *		heard it from
  * @dst_mac:	guest MAC
  * @type:	ICMP type (3 unreachable, 11 time exceeded, ...)
  * @code:	ICMP code
@@ -80,7 +82,7 @@ enum drop_reason icmp_gateway_echo(const struct vnet *vn, uint8_t *frame,
  * Return: frame length, 0 if @cap is too small
  */
 size_t icmp_error4(uint8_t *buf, size_t cap, const struct vnet *vn,
-		   const struct rte_ether_addr *dst_mac, uint8_t type,
+		   rte_be32_t src, const struct rte_ether_addr *dst_mac, uint8_t type,
 		   uint8_t code, uint32_t info, const uint8_t *quote,
 		   size_t quote_len)
 {
@@ -102,7 +104,7 @@ size_t icmp_error4(uint8_t *buf, size_t cap, const struct vnet *vn,
 	ck = cksum_fold(ih, (uint32_t)(8 + quote_len));
 	memcpy(ih + 2, &ck, 2);
 	frame_eth(buf, &vn->gw_mac, dst_mac, RTE_ETHER_TYPE_IPV4);
-	frame_ip4(buf + FRAME_ETH_LEN, vn->gw4, q->src_addr, IPPROTO_ICMP, 64,
+	frame_ip4(buf + FRAME_ETH_LEN, src, q->src_addr, IPPROTO_ICMP, 64,
 		  (uint16_t)(8 + quote_len));
 	return frame_pad(buf, FRAME_ETH_LEN + FRAME_IP4_LEN + 8 + quote_len);
 }

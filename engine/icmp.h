@@ -14,7 +14,7 @@ enum drop_reason icmp_gateway_echo(const struct vnet *vn, uint8_t *frame,
 				   const struct pkt *p);
 
 size_t icmp_error4(uint8_t *buf, size_t cap, const struct vnet *vn,
-		   const struct rte_ether_addr *dst_mac, uint8_t type,
+		   rte_be32_t src, const struct rte_ether_addr *dst_mac, uint8_t type,
 		   uint8_t code, uint32_t info, const uint8_t *quote,
 		   size_t quote_len);
 

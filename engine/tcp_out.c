@@ -266,7 +266,7 @@ void tcp_out_unreach(struct worker *w, struct tcp_conn *c, uint8_t code)
 	memcpy(quote + FRAME_IP4_LEN + 2, &c->f.key.rport, 2);
 	memcpy(quote + FRAME_IP4_LEN + 4, &seq, 4);
 	len = icmp_error4(rte_pktmbuf_mtod(m, uint8_t *),
-			  rte_pktmbuf_tailroom(m), vn, &c->guest_mac, 3, code,
+			  rte_pktmbuf_tailroom(m), vn, vn->gw4, &c->guest_mac, 3, code,
 			  0, quote, sizeof(quote));
 	if (!len) {
 		rte_pktmbuf_free(m);

@@ -42,6 +42,8 @@
 #include "slowpath/arp.h"
 #include "slowpath/dhcp.h"
 #include "tcp.h"
+#include "reasm.h"
+#include "udp.h"
 
 #define WORKER_IDLE_US	200
 #define WORKER_IMPAIR_HOLD	4096	/* frames held by one impairment stage */
@@ -142,6 +144,10 @@ static void worker_flow_input(struct worker *w, struct rte_mbuf *m,
 		tcp_guest_input(w, w->e->port_idx[m->port], m, p);
 		return;
 	}
+	if (p->l4proto == IPPROTO_UDP) {
+		udp_guest_input(w, w->e->port_idx[m->port], m, p);
+		return;
+	}
 	worker_drop(w, m, DROP_NO_HANDLER);
 }
 
@@ -149,7 +155,8 @@ static void worker_handoff(struct worker *w, struct rte_mbuf *m,
 			   const struct pkt *p, uint16_t vnet_id,
 			   uint32_t *wake_mask)
 {
-	uint32_t h = flow_hash4(vnet_id, p->l4proto, p->src4, p->dst4,
+	uint32_t h = p->l4proto == IPPROTO_UDP ? udp_flow_hash(vnet_id, p) :
+		     flow_hash4(vnet_id, p->l4proto, p->src4, p->dst4,
 				p->sport, p->dport);
 	unsigned owner = flow_owner(h, w->e->n_workers);
 	struct worker *o = &w->e->workers[owner];
@@ -215,6 +222,10 @@ static bool worker_frame(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 		r = parse_frame(data, m->data_len, 0, &p);
 	else
 		r = worker_parse_chain(m, &p);
+	if (unlikely(r == DROP_IPV4_FRAGMENT)) {
+		m = reasm_input(&w->reasm, m, &p);
+		return m ? worker_frame(w, pidx, m, wake_mask) : false;
+	}
 	if (r) {
 		worker_drop(w, m, r);
 		return false;
@@ -348,6 +359,8 @@ static unsigned worker_poll_events(struct worker *w, int timeout_ms)
 			tcp_sock_event(w, idx, ev[i].events);
 		else if (type == WORKER_EV_LISTEN)
 			tcp_fwd_accept(w, idx);
+		else if (type == WORKER_EV_UDP)
+			udp_sock_event(w, idx, ev[i].events);
 		else if (type == WORKER_EV_WAKE &&
 			 read(w->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 			BLOG(DEBUG, "worker %u wake fd: %s", w->id, strerror(errno));
@@ -393,10 +406,12 @@ static unsigned worker_iteration(struct worker *w)
 	for (unsigned i = 0; i < w->e->n_ports; i++)
 		work += worker_rx_port(w, i);
 	work += worker_drain_rings(w);
-	if (w->tcp.n_used || w->e->n_fwds)
+	if (w->tcp.n_used || w->udp.n_used || w->e->n_fwds)
 		work += worker_poll_events(w, 0);
 	rte_timer_manage();
 	tcp_flush(w);
+	flow_reap(&w->udp);
+	reasm_expire(&w->reasm, rte_rdtsc());
 	worker_tx_flush(w);
 	return work;
 }
@@ -449,6 +464,8 @@ void *worker_main(void *arg)
 		last_work = rte_rdtsc();
 	}
 	tcp_worker_fini(w);
+	udp_worker_fini(w);
+	reasm_fini(&w->reasm);
 	worker_tx_flush(w);
 	rte_thread_unregister();
 	return NULL;
@@ -494,6 +511,10 @@ int worker_init(struct worker *w, struct broth_engine *e, unsigned id)
 	if (!w->handoff || !w->tx_ring)
 		return -ENOMEM;
 	rc = tcp_worker_init(w, (max + e->n_workers - 1) / e->n_workers);
+	if (!rc)
+		rc = udp_worker_init(w, (max + e->n_workers - 1) / e->n_workers);
+	if (!rc)
+		rc = reasm_init(&w->reasm, &w->ctr);
 	return rc;
 }
 
@@ -558,6 +579,8 @@ void worker_fini(struct worker *w)
 {
 	tcp_fwd_close_all(w);
 	tcp_worker_fini(w);
+	udp_worker_fini(w);
+	reasm_fini(&w->reasm);
 	ring_free_all(w->handoff);
 	ring_free_all(w->tx_ring);
 	w->handoff = w->tx_ring = NULL;

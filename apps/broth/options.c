@@ -20,7 +20,7 @@
 enum {
 	OPT_NETNS = 256, OPT_IFNAME, OPT_CONFIGURE, OPT_NET, OPT_MTU,
 	OPT_WORKERS, OPT_LOG_LEVEL, OPT_PID_FILE, OPT_RESOLV_CONF,
-	OPT_VERSION, OPT_HELP, OPT_NO_HOST_LOOPBACK, OPT_MAX_FLOWS, OPT_IMPAIR,
+	OPT_VERSION, OPT_HELP, OPT_NO_HOST_LOOPBACK, OPT_MAX_FLOWS, OPT_IMPAIR, OPT_UDP_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -37,6 +37,7 @@ static const struct option long_opts[] = {
 	{ "no-host-loopback", no_argument, NULL, OPT_NO_HOST_LOOPBACK },
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "impair", required_argument, NULL, OPT_IMPAIR },
+	{ "udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -58,6 +59,7 @@ static void usage(FILE *f)
 "  --workers N           worker threads (default: online CPUs)\n"
 "  --no-host-loopback    the gateway address does not reach the host's lo\n"
 "  --max-flows N         TCP connections at most (default 65536)\n"
+"  --udp-timeout S       idle UDP mappings end after S seconds (default 300)\n"
 "  -t [ADDR:]HPORT[:GPORT]  forward host TCP port HPORT (on ADDR, default\n"
 "                        all) to guest port GPORT (default HPORT); repeatable\n"
 "  --resolv-conf FILE    take DHCP domain/search from FILE\n"
@@ -171,6 +173,11 @@ static int parse_one(int c, const char *arg, struct options *o)
 		if (parse_uint("--max-flows", arg, 1, 1u << 24, &n))
 			return -1;
 		o->conf.max_flows = (uint32_t)n;
+		return 0;
+	case OPT_UDP_TIMEOUT:
+		if (parse_uint("--udp-timeout", arg, 1, 86400, &n))
+			return -1;
+		o->conf.udp_timeout_s = (uint32_t)n;
 		return 0;
 	case OPT_IMPAIR:
 		return copy_str("--impair", vc->impair, sizeof(vc->impair), arg);

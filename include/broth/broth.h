@@ -22,6 +22,7 @@
 #define BROTH_MTU_MIN		68
 #define BROTH_MTU_MAX		65520
 #define BROTH_MAX_FLOWS_DEFAULT	65536
+#define BROTH_UDP_TIMEOUT_DEFAULT	300
 #define BROTH_RESOLV_CONF	"/etc/resolv.conf"
 
 #define BROTH_MAX_FWDS		32
@@ -54,6 +55,7 @@ struct broth_conf {
 	int log_level;			/* RTE_LOG_* (1 emergency .. 8 debug) */
 	bool no_host_loopback;		/* gateway does not reach host's lo */
 	uint32_t max_flows;		/* TCP connections, all workers; 0: default */
+	uint32_t udp_timeout_s;		/* idle UDP mapping lifetime; 0: default */
 	const char *resolv_conf;	/* DHCP domain/search; NULL: BROTH_RESOLV_CONF */
 	unsigned n_vnets;
 	struct broth_vnet_conf vnets[BROTH_MAX_VNETS];

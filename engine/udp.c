@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * udp.c - UDP flows
+ *
+ * Theory of operation
+ *
+ * Each guest (address, port) gets one host socket, whatever the remote end:
+ * endpoint-independent mapping and filtering (RFC 4787, REQ-1 and REQ-8), so
+ * replies from any remote reach the guest and a STUN-discovered port keeps
+ * working. The flow key therefore holds the guest end only, and the owner
+ * worker is chosen from it alone (udp_flow_hash()).
+ *
+ * Guest datagrams are sent as they come (the gateway address maps to the
+ * host's loopback); the guest's TTL is applied with IP_TTL so traceroute
+ * works. Host datagrams are read in batches with recvmmsg straight into
+ * mbufs: the first ~2 KB land in place, anything longer in a per-worker
+ * scratch area and is copied into a chain; datagrams above the guest's MTU
+ * are fragmented (rte_ip_frag). Errors the host learns from ICMP come back
+ * on the socket's error queue (IP_RECVERR) and are relayed to the guest as
+ * the matching ICMP message, quoting the guest's datagram.
+ *
+ * A flow ends after --udp-timeout seconds without traffic either way.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ip.h>
+#include <rte_ip_frag.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_timer.h>
+#include <rte_udp.h>
+
+#include "engine.h"
+#include "flow_hash.h"
+#include "frame.h"
+#include "icmp.h"
+#include "udp.h"
+
+#define UDP_RECV_BATCH		32
+#define UDP_SCRATCH		65536	/* largest datagram plus headers */
+#define UDP_FRAGS_MAX		64
+
+struct udp_flow {
+	struct flow f;
+	struct rte_ether_addr guest_mac;
+	uint8_t ttl;			/* IP_TTL currently set on the socket */
+	uint64_t last_tsc;		/* last datagram either way */
+	struct rte_timer timer;		/* idle timeout */
+};
+
+static struct udp_flow *udp_at(struct worker *w, uint32_t idx)
+{
+	return (struct udp_flow *)flow_at(&w->udp, idx);
+}
+
+/**
+ * udp_flow_hash() - hash of the guest end of a datagram, for the owner
+ * @vnet:	vnet id
+ * @p:		datagram from the guest
+ *
+ * Return: hash
+ */
+uint32_t udp_flow_hash(uint16_t vnet, const struct pkt *p)
+{
+	return flow_hash4(vnet, IPPROTO_UDP, p->src4, 0, p->sport, 0);
+}
+
+static void udp_close(struct worker *w, struct udp_flow *u)
+{
+	rte_timer_stop(&u->timer);
+	flow_kill(&w->udp, &u->f);
+}
+
+static void udp_timer_cb(struct rte_timer *t, void *arg)
+{
+	struct udp_flow *u = arg;
+	struct worker *w = worker_self;
+	uint64_t timeout = rte_get_tsc_hz() * w->e->conf.udp_timeout_s;
+	uint64_t idle = rte_rdtsc() - u->last_tsc;
+
+	if (idle >= timeout) {
+		udp_close(w, u);
+		return;
+	}
+	rte_timer_reset(t, timeout - idle, SINGLE, rte_lcore_id(), udp_timer_cb, u);
+}
+
+static struct udp_flow *udp_open(struct worker *w, unsigned pidx,
+				 const struct flow_key *k,
+				 const struct rte_ether_addr *mac)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct udp_flow *u = (struct udp_flow *)flow_alloc(&w->udp, k);
+	int one = 1, fd;
+
+	if (!u) {
+		counters_drop(&w->ctr, DROP_UDP_FLOW_LIMIT);
+		return NULL;
+	}
+	rte_timer_init(&u->timer);
+	u->f.pidx = (uint16_t)pidx;
+	u->guest_mac = *mac;
+	u->ttl = 64;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	u->f.fd = fd;
+	ev.data.u64 = worker_ev_tag(WORKER_EV_UDP, u->f.idx);
+	if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one)) ||
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+		counters_drop(&w->ctr, fd < 0 ? DROP_UDP_NO_FD : DROP_UDP_FLOW_LIMIT);
+		udp_close(w, u);
+		return NULL;
+	}
+	flow_set_state(&u->f, FLOW_ACTIVE);
+	rte_timer_reset(&u->timer, rte_get_tsc_hz() * w->e->conf.udp_timeout_s,
+			SINGLE, rte_lcore_id(), udp_timer_cb, u);
+	counters_add(&w->ctr.udp_opened, 1);
+	return u;
+}
+
+/* Host-side destination of a guest datagram; 0 when it must not leave */
+static rte_be32_t udp_host_dst(struct worker *w, const struct vnet *vn,
+			       rte_be32_t dst)
+{
+	if (dst == vn->gw4)
+		return w->e->conf.no_host_loopback ? 0 : RTE_BE32(0x7f000001);
+	return vnet_in_subnet(vn, dst) ? 0 : dst;
+}
+
+/* Guest-side source of a host datagram: the host's loopback is the gateway */
+static rte_be32_t udp_guest_src(const struct vnet *vn, rte_be32_t src)
+{
+	return (src & RTE_BE32(0xff000000)) == RTE_BE32(0x7f000000) ? vn->gw4 : src;
+}
+
+/**
+ * udp_guest_input() - a datagram from the guest, on its owner worker
+ * @w:		worker
+ * @pidx:	port it came from
+ * @m:		frame, consumed
+ * @p:		parsed frame (validated IPv4/UDP)
+ */
+void udp_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,
+		     const struct pkt *p)
+{
+	struct vnet *vn = w->e->ports[pidx].vn;
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = p->dport,
+				  .sin_addr = { udp_host_dst(w, vn, p->dst4) } };
+	struct iovec iov[PORT_TAP_MAX_SEGS];
+	struct msghdr msg = { .msg_name = &sa, .msg_namelen = sizeof(sa),
+			      .msg_iov = iov };
+	struct flow_key k;
+	struct udp_flow *u;
+	int ttl = p->ttl;
+
+	flow_key_v4(&k, vn->id, IPPROTO_UDP, p->src4, p->sport, 0, 0);
+	u = (struct udp_flow *)flow_lookup(&w->udp, &k);
+	if (!sa.sin_addr.s_addr) {
+		counters_drop(&w->ctr, DROP_UDP_DST_REFUSED);
+		goto out;
+	}
+	if (!u && !(u = udp_open(w, pidx, &k,
+				 &((const struct rte_ether_hdr *)p->data)->src_addr)))
+		goto out;
+	if (u->ttl != p->ttl &&
+	    !setsockopt(u->f.fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)))
+		u->ttl = p->ttl;
+	rte_pktmbuf_adj(m, (uint16_t)p->payload_off);
+	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - p->payload_len));
+	for (struct rte_mbuf *s = m; s && msg.msg_iovlen < PORT_TAP_MAX_SEGS;
+	     s = s->next, msg.msg_iovlen++) {
+		iov[msg.msg_iovlen].iov_base = rte_pktmbuf_mtod(s, void *);
+		iov[msg.msg_iovlen].iov_len = s->data_len;
+	}
+	if (sendmsg(u->f.fd, &msg, MSG_DONTWAIT) < 0)
+		counters_drop(&w->ctr, DROP_UDP_SEND_FAILED);
+	u->last_tsc = rte_rdtsc();
+out:
+	rte_pktmbuf_free(m);
+}
+
+/* Headers of a datagram to the guest; payload is in @m after FRAME_UDP4_OFF */
+static void udp_headers(struct udp_flow *u, const struct vnet *vn,
+			struct rte_mbuf *m, rte_be32_t src, rte_be16_t sport,
+			uint16_t len)
+{
+	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + FRAME_ETH_LEN);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+
+	frame_eth(buf, &vn->gw_mac, &u->guest_mac, RTE_ETHER_TYPE_IPV4);
+	frame_ip4((uint8_t *)ip, src, flow_addr_v4(u->f.key.gaddr), IPPROTO_UDP,
+		  64, (uint16_t)(sizeof(*uh) + len));
+	uh->src_port = sport;
+	uh->dst_port = u->f.key.gport;
+	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*uh) + len));
+	uh->dgram_cksum = 0;
+	uh->dgram_cksum = m->nb_segs == 1 ? rte_ipv4_udptcp_cksum(ip, uh) :
+			  rte_ipv4_udptcp_cksum_mbuf(m, ip,
+						     FRAME_ETH_LEN + FRAME_IP4_LEN);
+}
+
+/* Copy the tail of a long datagram from scratch into a chain after @m */
+static int udp_chain_tail(struct rte_mempool *mp, struct rte_mbuf *m,
+			  const uint8_t *src, uint32_t len)
+{
+	uint16_t room = (uint16_t)(rte_pktmbuf_data_room_size(mp) -
+				   RTE_PKTMBUF_HEADROOM);
+
+	while (len) {
+		struct rte_mbuf *s = rte_pktmbuf_alloc(mp);
+		uint16_t n = (uint16_t)RTE_MIN(len, (uint32_t)room);
+
+		if (!s || rte_pktmbuf_chain(m, s)) {
+			rte_pktmbuf_free(s);
+			return -ENOMEM;
+		}
+		memcpy(rte_pktmbuf_append(s, n), src, n);
+		m->pkt_len += n;	/* append on s counted s only */
+		src += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Split a frame above the guest's MTU into IPv4 fragments and send them */
+static void udp_fragment(struct worker *w, struct udp_flow *u,
+			 struct rte_mbuf *m, const struct vnet *vn)
+{
+	struct rte_mempool *mp = w->e->ports[u->f.pidx].pool;
+	struct rte_mbuf *frags[UDP_FRAGS_MAX];
+	int n;
+
+	rte_pktmbuf_adj(m, FRAME_ETH_LEN);
+	/* frame_ip4() sets DF, which the fragmenter rightly refuses to break */
+	rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *)->fragment_offset = 0;
+	n = rte_ipv4_fragment_packet(m, frags, UDP_FRAGS_MAX, vn->mtu, mp, mp);
+	rte_pktmbuf_free(m);
+	if (n < 0) {
+		counters_drop(&w->ctr, DROP_UDP_FRAGMENT);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		uint8_t *eh = (uint8_t *)rte_pktmbuf_prepend(frags[i], FRAME_ETH_LEN);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + FRAME_ETH_LEN);
+
+		frame_eth(eh, &vn->gw_mac, &u->guest_mac, RTE_ETHER_TYPE_IPV4);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		worker_send(w, u->f.pidx, frags[i]);
+	}
+}
+
+static void udp_to_guest(struct worker *w, struct udp_flow *u,
+			 struct rte_mbuf *m, const uint8_t *tail, uint32_t len,
+			 const struct sockaddr_in *from)
+{
+	const struct vnet *vn = w->e->ports[u->f.pidx].vn;
+	uint32_t first = rte_pktmbuf_tailroom(m) - FRAME_UDP4_OFF;
+
+	m->data_len = (uint16_t)(FRAME_UDP4_OFF + RTE_MIN(len, first));
+	m->pkt_len = m->data_len;
+	if (len > first &&
+	    udp_chain_tail(w->e->ports[u->f.pidx].pool, m, tail, len - first)) {
+		counters_drop(&w->ctr, DROP_NO_MBUF);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	udp_headers(u, vn, m, udp_guest_src(vn, from->sin_addr.s_addr),
+		    from->sin_port, (uint16_t)len);
+	if (FRAME_IP4_LEN + 8 + len > vn->mtu)
+		udp_fragment(w, u, m, vn);
+	else
+		worker_send(w, u->f.pidx, m);
+}
+
+static void udp_sock_read(struct worker *w, struct udp_flow *u)
+{
+	struct rte_mempool *mp = w->e->ports[u->f.pidx].pool;
+	struct rte_mbuf *mb[UDP_RECV_BATCH];
+	struct mmsghdr msgs[UDP_RECV_BATCH];
+	struct iovec iov[UDP_RECV_BATCH][2];
+	struct sockaddr_in from[UDP_RECV_BATCH];
+	int n;
+
+	if (rte_pktmbuf_alloc_bulk(mp, mb, UDP_RECV_BATCH)) {
+		counters_drop(&w->ctr, DROP_NO_MBUF);
+		return;
+	}
+	memset(msgs, 0, sizeof(msgs));
+	for (unsigned i = 0; i < UDP_RECV_BATCH; i++) {
+		uint32_t first = rte_pktmbuf_tailroom(mb[i]) - FRAME_UDP4_OFF;
+
+		iov[i][0] = (struct iovec){ rte_pktmbuf_mtod(mb[i], uint8_t *) +
+					    FRAME_UDP4_OFF, first };
+		iov[i][1] = (struct iovec){ w->udp_scratch + (size_t)i * UDP_SCRATCH,
+					    UDP_SCRATCH - first };
+		msgs[i].msg_hdr = (struct msghdr){ .msg_name = &from[i],
+			.msg_namelen = sizeof(from[i]), .msg_iov = iov[i],
+			.msg_iovlen = 2 };
+	}
+	n = recvmmsg(u->f.fd, msgs, UDP_RECV_BATCH, MSG_DONTWAIT, NULL);
+	for (int i = 0; i < n; i++)
+		udp_to_guest(w, u, mb[i], iov[i][1].iov_base, msgs[i].msg_len,
+			     &from[i]);
+	for (int i = n < 0 ? 0 : n; i < UDP_RECV_BATCH; i++)
+		rte_pktmbuf_free(mb[i]);
+	if (n > 0) {
+		u->last_tsc = rte_rdtsc();
+		counters_add(&w->ctr.udp_to_guest, (uint64_t)n);
+	}
+}
+
+/*
+ * The guest's datagram as the ICMP error must quote it: the IP header and
+ * the UDP header, rebuilt from the flow and the error's original
+ * destination (the kernel gives us the payload, not the headers).
+ */
+static void udp_quote(const struct udp_flow *u, const struct vnet *vn,
+		      const struct sockaddr_in *dst, uint32_t len, uint8_t *q)
+{
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(q + FRAME_IP4_LEN);
+	rte_be32_t daddr = dst->sin_addr.s_addr;
+
+	if ((daddr & RTE_BE32(0xff000000)) == RTE_BE32(0x7f000000))
+		daddr = vn->gw4;
+	frame_ip4(q, flow_addr_v4(u->f.key.gaddr), daddr, IPPROTO_UDP, u->ttl,
+		  (uint16_t)(sizeof(*uh) + len));
+	uh->src_port = u->f.key.gport;
+	uh->dst_port = dst->sin_port;
+	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*uh) + len));
+	uh->dgram_cksum = 0;
+}
+
+static void udp_relay_error(struct worker *w, struct udp_flow *u,
+			    const struct sock_extended_err *ee,
+			    const struct sockaddr_in *dst, uint32_t len)
+{
+	const struct sockaddr_in *off = (const struct sockaddr_in *)SO_EE_OFFENDER(ee);
+	const struct vnet *vn = w->e->ports[u->f.pidx].vn;
+	uint8_t quote[FRAME_IP4_LEN + 8];
+	struct rte_mbuf *m;
+	size_t n;
+
+	if (ee->ee_origin != SO_EE_ORIGIN_ICMP)
+		return;		/* local errors (e.g. EMSGSIZE) have no ICMP */
+	m = rte_pktmbuf_alloc(w->e->ports[u->f.pidx].pool);
+	if (!m) {
+		counters_drop(&w->ctr, DROP_NO_MBUF);
+		return;
+	}
+	udp_quote(u, vn, dst, len, quote);
+	n = icmp_error4(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m),
+			vn, udp_guest_src(vn, off->sin_addr.s_addr),
+			&u->guest_mac, ee->ee_type, ee->ee_code,
+			ee->ee_type == 3 && ee->ee_code == 4 ? ee->ee_info : 0,
+			quote, sizeof(quote));
+	if (!n) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	m->data_len = m->pkt_len = (uint32_t)n;
+	counters_add(&w->ctr.icmp_errors_relayed, 1);
+	worker_send(w, u->f.pidx, m);
+}
+
+/* Drain the socket's error queue: each entry is one ICMP error heard */
+static void udp_sock_errors(struct worker *w, struct udp_flow *u)
+{
+	for (unsigned i = 0; i < UDP_RECV_BATCH; i++) {
+		char cbuf[512];
+		struct sockaddr_in dst;
+		struct iovec iov = { w->udp_scratch, UDP_SCRATCH };
+		struct msghdr msg = { .msg_name = &dst, .msg_namelen = sizeof(dst),
+				      .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = cbuf,
+				      .msg_controllen = sizeof(cbuf) };
+		ssize_t r = recvmsg(u->f.fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+
+		if (r < 0)
+			return;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm;
+		     cm = CMSG_NXTHDR(&msg, cm))
+			if (cm->cmsg_level == IPPROTO_IP &&
+			    cm->cmsg_type == IP_RECVERR)
+				udp_relay_error(w, u,
+					(const struct sock_extended_err *)CMSG_DATA(cm),
+					&dst, (uint32_t)r);
+	}
+}
+
+/**
+ * udp_sock_event() - a flow's host socket is readable or has errors
+ * @w:		worker
+ * @idx:	flow index
+ * @events:	EPOLL* bits
+ */
+void udp_sock_event(struct worker *w, uint32_t idx, uint32_t events)
+{
+	struct udp_flow *u = udp_at(w, idx);
+
+	if (u->f.state != FLOW_ACTIVE)
+		return;
+	if (events & EPOLLERR)
+		udp_sock_errors(w, u);
+	if (events & EPOLLIN)
+		udp_sock_read(w, u);
+}
+
+/**
+ * udp_worker_init() - flow table and receive scratch area of a worker
+ * @w:		worker
+ * @max_flows:	UDP mappings this worker may hold
+ *
+ * Return: 0, or -ENOMEM
+ */
+int udp_worker_init(struct worker *w, uint32_t max_flows)
+{
+	char name[RTE_HASH_NAMESIZE];
+	int rc;
+
+	snprintf(name, sizeof(name), "udp_w%u", w->id);
+	rc = flow_table_init(&w->udp, name, max_flows, sizeof(struct udp_flow));
+	if (rc)
+		return rc;
+	w->udp_scratch = malloc((size_t)UDP_RECV_BATCH * UDP_SCRATCH);
+	return w->udp_scratch ? 0 : -ENOMEM;
+}
+
+/* udp_worker_fini() - close every flow, free the table and scratch area */
+void udp_worker_fini(struct worker *w)
+{
+	if (w->udp.slots)
+		for (uint32_t i = 0; i < w->udp.cap; i++) {
+			struct udp_flow *u = udp_at(w, i);
+
+			if (u->f.state != FLOW_FREE && u->f.state != FLOW_DEAD)
+				udp_close(w, u);
+		}
+	flow_reap(&w->udp);
+	flow_table_fini(&w->udp);
+	free(w->udp_scratch);
+	w->udp_scratch = NULL;
+}
