@@ -97,7 +97,7 @@ struct counters {
 	uint64_t udp_to_guest;	/* datagrams from host sockets */
 	uint64_t icmp_errors_relayed;
 	uint64_t tcp_opened;	/* guest SYNs that got a host socket */
-	uint64_t tcp_closed;	/* connections that ended with FINs */
+	uint64_t tcp_closed;	/* connections that ended, by FIN or RST */
 	uint64_t tcp_rto;	/* retransmission timeouts toward the guest */
 	uint64_t tcp_fast_rexmit;	/* fast recovery episodes */
 	uint64_t tcp_rexmit_segs;	/* segments resent in recovery */

@@ -114,6 +114,7 @@ static void tcp_close(struct worker *w, struct tcp_conn *c, bool reset_host)
 		return;
 	__atomic_sub_fetch(&w->e->ports[c->f.pidx].vn->n_flows, 1,
 			   __ATOMIC_RELAXED);
+	counters_add(&w->ctr.tcp_closed, 1);
 	rte_timer_stop(&c->timer);
 	if (reset_host)
 		tcp_sock_abort(c);
@@ -234,18 +235,16 @@ static void tcp_parse_syn_opts(struct tcp_conn *c, const uint8_t *o,
 	}
 }
 
-/* Largest payload per segment to the guest: its MSS, our MTU, one mbuf */
+/* Largest payload per segment to the guest: its MSS and our MTU */
 static uint16_t tcp_mss_clamp(struct worker *w, struct tcp_conn *c)
 {
 	const struct port *pt = &w->e->ports[c->f.pidx];
-	uint32_t room = rte_pktmbuf_data_room_size(pt->pool) -
-			RTE_PKTMBUF_HEADROOM - TCP_OUT_HDR_LEN;
 	uint32_t mss = c->mss ? c->mss : TCP_DEFAULT_MSS;
 
+	/* what the guest sends us is bounded by the MSS we advertise */
+	c->rcv_mss = (uint16_t)RTE_MIN(pt->vn->mtu - 40u, TCP_RCV_WIN / 2);
 	if (mss > pt->vn->mtu - 40u)
 		mss = pt->vn->mtu - 40u;
-	if (mss > room)
-		mss = room;
 	return (uint16_t)(mss < 64 ? 64 : mss);
 }
 
@@ -496,7 +495,13 @@ static void tcp_data_in(struct worker *w, struct tcp_conn *c,
 	uint32_t len = p->payload_len;
 
 	tcp_to_payload(m, p);
-	if ((c->flags & TCPF_GUEST_FIN) || (!len && !fin) ||
+	if (!len && !fin) {	/* pure ACK; an old one (window probe) is answered */
+		if (seq_lt(seq, c->rcv_nxt))
+			c->flags |= TCPF_ACK_NOW;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if ((c->flags & TCPF_GUEST_FIN) ||
 	    seq_lt(seq + len, c->rcv_nxt) ||
 	    (seq + len == c->rcv_nxt && !fin)) {
 		if (len || fin)
@@ -757,6 +762,11 @@ static void tcp_flush_conn(struct worker *w, struct tcp_conn *c)
 	if (c->state != TCPS_ESTABLISHED)
 		return;
 	tcp_sock_to_guest(w, c);
+	if (c->flags & TCPF_HOST_ERR) {
+		counters_drop(&w->ctr, DROP_TCP_HOST_RESET);
+		tcp_reset_guest(w, c);
+		return;
+	}
 	if ((c->flags & TCPF_HOST_EOF) && !(c->flags & TCPF_FIN_SENT) &&
 	    !(c->flags & TCPF_READABLE)) {
 		c->fin_seq = c->snd_nxt;
@@ -768,14 +778,13 @@ static void tcp_flush_conn(struct worker *w, struct tcp_conn *c)
 	if (tcp_has_unacked(c) && !rte_timer_pending(&c->timer))
 		tcp_timer_arm(c, c->rto);
 	/* a window that reopens must be announced: the guest is waiting */
-	if (was_closed && tcp_rcv_space(c) >= c->mss)
+	if (was_closed && tcp_rcv_space(c) >= c->rcv_mss)
 		c->flags |= TCPF_ACK_NOW;
 	if (c->flags & TCPF_ACK_NOW)
 		tcp_out_ack(w, c);
 	c->flags &= ~TCPF_ACK_NOW;
 	if ((c->flags & TCPF_GUEST_FIN) && (c->flags & TCPF_FIN_ACKED) &&
 	    (c->flags & TCPF_HOST_SHUT)) {
-		counters_add(&w->ctr.tcp_closed, 1);
 		tcp_close(w, c, false);
 	}
 }

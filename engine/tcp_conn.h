@@ -61,6 +61,7 @@ enum tcp_state {
 #define TCPF_WND_CLOSED		(1u << 12)	/* we advertised no window */
 #define TCPF_FIN_EVER		(1u << 13)	/* fin_seq is valid */
 #define TCPF_RECOVERY		(1u << 14)	/* fast recovery (RFC 6675/6582) */
+#define TCPF_HOST_ERR		(1u << 15)	/* host socket failed (reset) */
 
 struct tcp_conn {
 	struct flow f;			/* first: the flow table's part */
@@ -68,8 +69,9 @@ struct tcp_conn {
 	uint8_t snd_ws;			/* guest's window scale */
 	uint8_t retries;
 	uint8_t dupacks;
-	uint16_t flags;
+	uint32_t flags;
 	uint16_t mss;			/* max payload per segment to guest */
+	uint16_t rcv_mss;		/* largest segment the guest sends us */
 	struct rte_ether_addr guest_mac;
 
 	/* toward the guest */

@@ -36,7 +36,14 @@ uint16_t tcp_out_window(struct tcp_conn *c, bool syn)
 	uint32_t free = c->pend_bytes >= TCP_RCV_WIN ? 0 :
 			TCP_RCV_WIN - c->pend_bytes;
 	unsigned shift = !syn && (c->flags & TCPF_WS_OK) ? TCP_RCV_WS : 0;
-	uint32_t win = free >> shift;
+	uint32_t win;
+
+	/* RFC 1122 4.2.3.3: no window smaller than a segment. The guest would
+	 * wait for it to grow, and only a window reopening from zero is
+	 * announced on its own */
+	if (free < c->rcv_mss)
+		free = 0;
+	win = free >> shift;
 
 	if (win > UINT16_MAX)
 		win = UINT16_MAX;

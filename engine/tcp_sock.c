@@ -241,22 +241,26 @@ static ssize_t tcp_rd_peek(struct tcp_conn *c, struct tcp_rd *rd)
  */
 void tcp_sock_to_guest(struct worker *w, struct tcp_conn *c)
 {
-	uint32_t room = tcp_sock_window_left(c), want;
+	uint32_t room = tcp_sock_window_left(c);
 	struct tcp_rd rd;
 	ssize_t got;
 
 	if (!(c->flags & TCPF_READABLE) || (c->flags & TCPF_FIN_SENT) || !room)
 		return;
-	want = tcp_rd_prepare(w, c, &rd, room, TCP_READ_BURST);
-	if (!want)
+	if (!tcp_rd_prepare(w, c, &rd, room, TCP_READ_BURST))
 		return;
 	got = tcp_rd_peek(c, &rd);
-	if (got <= 0 || (size_t)got < want)
+	/*
+	 * Only EAGAIN or EOF end readability: after a short read the FIN may
+	 * already be queued, and its epoll edge has fired. The next peek (on
+	 * the guest's ACK) returns 0 or EAGAIN.
+	 */
+	if (got <= 0)
 		c->flags &= ~TCPF_READABLE;
 	if (got == 0)
 		c->flags |= TCPF_HOST_EOF;
 	if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-		c->flags |= TCPF_HOST_EOF;	/* reset: tcp.c sees SO_ERROR */
+		c->flags |= TCPF_HOST_ERR;	/* the error is consumed here */
 	if (got > 0 && !c->rtt_seq) {
 		c->rtt_seq = c->snd_nxt + 1;
 		c->rtt_tsc = rte_rdtsc();
@@ -283,8 +287,11 @@ static bool tcp_sock_write_once(struct tcp_conn *c)
 		}
 	msg.msg_iovlen = n;
 	done = sendmsg(c->f.fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (done < 0)
-		return false;	/* EAGAIN; a hard error comes back as EPOLLERR */
+	if (done < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			c->flags |= TCPF_HOST_ERR;
+		return false;
+	}
 	sent = (size_t)done;
 	c->pend_bytes -= (uint32_t)sent;
 	while (c->pend_head && sent) {
@@ -293,9 +300,11 @@ static bool tcp_sock_write_once(struct tcp_conn *c)
 
 		sent -= take;
 		p = mbuf_chain_adj(p, take);
-		if (p) {
+		if (p) {	/* partly written: its head may be a new segment */
 			*mbuf_link(p) = next;
 			c->pend_head = p;
+			if (!next)
+				c->pend_tail = p;
 			break;
 		}
 		c->pend_head = next;

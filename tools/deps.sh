@@ -15,6 +15,8 @@ PACKAGES=(
 	# integration tests, demo and bench
 	busybox udhcpc isc-dhcp-client iputils-ping iputils-arping iproute2 procps
 	coreutils util-linux
+	# TCP integration tests: clients, servers, checksums (sha256sum: coreutils)
+	curl iperf3 python3
 	# script lint (tools/test)
 	shellcheck
 )

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "broth/broth.h"
@@ -24,6 +25,20 @@ static int write_pid_file(const char *path)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Every flow holds a socket: take the whole hard limit of open files, as
+ * pasta does, so the soft default of 1024 does not cap connections.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 static void print_ready(const struct options *o, unsigned workers)
@@ -61,6 +76,7 @@ int main(int argc, char **argv)
 
 	if (rc)
 		return rc > 0 ? 0 : 1;
+	raise_nofile();
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);

@@ -326,6 +326,75 @@ udhcpc_once() {
 	pass "udhcpc in $ns: lease bound"
 }
 
+# --- TCP: host-side servers, broth's fds and counters ----------------------
+
+# python3 used for the test servers and clients (tools/deps.sh installs it)
+PYTHON=${PYTHON:-python3}
+export PYTHONDONTWRITEBYTECODE=1	# no __pycache__ in the source tree
+
+# ns_listening NS PORT: something listens on TCP PORT in NS
+ns_listening() {
+	[ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2" 2>/dev/null)" ]
+}
+
+# start_server NS PORT NAME CMD...: start CMD in NS in the background (output
+# in $LOG_DIR/NAME.log), wait until TCP PORT listens there. Sets SERVER_PID.
+start_server() {
+	local ns=$1 port=$2 name=$3
+	shift 3
+	ip netns exec "$ns" "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
+	SERVER_PID=$!
+	track_pid "$SERVER_PID"
+	wait_until 10 ns_listening "$ns" "$port" || {
+		sed 's/^/  | /' "$LOG_DIR/$name.log" >&2
+		fail "$name does not listen on port $port in $ns"
+	}
+}
+
+# fd_count PID: open file descriptors of PID (0 if it is gone)
+fd_count() { { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null || true; } | wc -l; }
+
+# _stats_grew LOG N: LOG holds more than N counter dumps
+_stats_grew() { [ "$(grep -c '^stats: port ' "$1" || true)" -gt "$2" ]; }
+
+# broth_stats [PID [LOG]]: SIGUSR1 to broth, wait (bounded) for the whole dump
+# (its last lines are the ports), print the new dump on stdout
+broth_stats() {
+	local pid=${1:-$BROTH_PID} log=${2:-$BROTH_LOG} before
+	before=$(grep -c '^stats: port ' "$log" || true)
+	kill -USR1 "$pid" || fail "cannot signal broth (pid $pid)"
+	wait_until 5 _stats_grew "$log" "$before" || fail "no counters in $log 5s after SIGUSR1"
+	sleep 0.05	# the dump is one fflush; let the last port line land
+	awk '/^stats: worker 0: /{ buf = "" } /^stats: /{ buf = buf $0 "\n" } END { printf "%s", buf }' "$log"
+}
+
+# fail_stats MSG: like fail, with broth's counters dumped into its log first
+# (fail shows the log's last lines)
+fail_stats() {
+	if [ -n "$BROTH_PID" ] && proc_alive "$BROTH_PID"; then
+		local before
+		before=$(grep -c '^stats: port ' "$BROTH_LOG" || true)
+		kill -USR1 "$BROTH_PID" 2>/dev/null &&
+			wait_until 3 _stats_grew "$BROTH_LOG" "$before" || true
+	fi
+	fail "$@"
+}
+
+# stat_tcp FIELD DUMP: "opened", "closed", "rto" or "fast_rexmit" of the
+# workers total in DUMP (broth_stats output); 0 when no TCP line was printed
+stat_tcp() {
+	local v
+	v=$(printf '%s\n' "$2" | sed -n "s/^stats: workers total:   tcp .*\\b$1 \\([0-9]*\\).*/\\1/p" | tail -n 1)
+	printf '%s\n' "${v:-0}"
+}
+
+# stat_drop NAME DUMP: drop counter NAME of the workers total in DUMP (0 if absent)
+stat_drop() {
+	local v
+	v=$(printf '%s\n' "$2" | sed -n "s/^stats: workers total:   drop $1 \\([0-9]*\\)$/\\1/p" | tail -n 1)
+	printf '%s\n' "${v:-0}"
+}
+
 # --- cleanup -------------------------------------------------------------
 
 _cleanup() {

@@ -55,12 +55,12 @@ for name in "${tests[@]}"; do
 			bash "$HERE/$name.sh" >"$out" 2>&1 </dev/null || rc=$?
 		dt=$((SECONDS - t0))
 		if [ "$rc" -eq 0 ]; then
-			printf 'PASS  %-16s workers=%s  %3ss\n' "$name" "$w" "$dt"
+			printf 'PASS  %-20s workers=%s  %3ss\n' "$name" "$w" "$dt"
 			passed=$((passed + 1))
 		else
 			why="exit $rc"
 			[ "$rc" -eq 124 ] && why="timeout after ${TEST_TIMEOUT}s"
-			printf 'FAIL  %-16s workers=%s  %3ss  (%s, log %s)\n' "$name" "$w" "$dt" "$why" "$out"
+			printf 'FAIL  %-20s workers=%s  %3ss  (%s, log %s)\n' "$name" "$w" "$dt" "$why" "$out"
 			grep -E 'FAIL|^  \|' "$out" | head -n 30 | sed 's/^/      /'
 			failed=$((failed + 1))
 			failures+=("$name/w$w")
