@@ -42,6 +42,7 @@ void counters_sum(struct counters *dst, const struct counters *src)
 	dst->handoff_out += rd(&src->handoff_out);
 	dst->handoff_in += rd(&src->handoff_in);
 	dst->answered += rd(&src->answered);
+	dst->dns_forwarded += rd(&src->dns_forwarded);
 	dst->udp_opened += rd(&src->udp_opened);
 	dst->udp_to_guest += rd(&src->udp_to_guest);
 	dst->icmp_errors_relayed += rd(&src->icmp_errors_relayed);
@@ -67,6 +68,9 @@ void counters_print(FILE *f, const char *label, const struct counters *c)
 		" handoff_in %" PRIu64 "\n", label, rd(&c->rx), rd(&c->tx),
 		rd(&c->answered), rd(&c->to_slowpath), rd(&c->handoff_out),
 		rd(&c->handoff_in));
+	if (rd(&c->dns_forwarded))
+		fprintf(f, "%s:   dns forwarded %" PRIu64 "\n", label,
+			rd(&c->dns_forwarded));
 	if (rd(&c->udp_opened))
 		fprintf(f, "%s:   udp opened %" PRIu64 " to_guest %" PRIu64
 			" icmp_errors_relayed %" PRIu64 "\n", label,

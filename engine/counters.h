@@ -72,6 +72,9 @@
 	X(UDP_DST_REFUSED, "udp_destination_refused")                   \
 	X(UDP_SEND_FAILED, "udp_send_failed")                           \
 	X(UDP_FRAGMENT, "udp_fragmentation_failed")                     \
+	X(DNS_TOO_BIG, "dns_answer_too_big")                            \
+	X(DNS_UPSTREAM_SEND, "dns_upstream_send_failed")                \
+	X(DNS_UPSTREAM_TIMEOUT, "dns_upstream_timeout")                 \
 	X(NO_HANDLER, "flow_protocol_not_yet_supported")                \
 	X(SLOWPATH_RING_FULL, "slowpath_ring_full")                     \
 	X(HANDOFF_RING_FULL, "handoff_ring_full")                       \
@@ -93,6 +96,7 @@ struct counters {
 	uint64_t handoff_out;	/* frames passed to another worker */
 	uint64_t handoff_in;	/* frames received from another worker */
 	uint64_t answered;	/* frames answered locally (ARP, DHCP, ping) */
+	uint64_t dns_forwarded;	/* queries sent upstream */
 	uint64_t udp_opened;	/* UDP mappings created */
 	uint64_t udp_to_guest;	/* datagrams from host sockets */
 	uint64_t icmp_errors_relayed;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <rte_errno.h>
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "mbuf_chain.h"
 #include "mbuf_pool.h"
+#include "slowpath/dns_fwd.h"
 #include "tcp.h"
 
 #define POOL_CACHE	256
@@ -114,6 +116,27 @@ static int engine_add_port(struct broth_engine *e, unsigned i, char *err,
 	return 0;
 }
 
+/* Upstream resolvers: --dns, else the nameserver lines of resolv.conf */
+static int engine_dns_conf(struct broth_engine *e, char *err, size_t errlen)
+{
+	const struct broth_conf *c = &e->conf;
+
+	for (unsigned i = 0; i < c->n_dns; i++)
+		e->dns_up[e->n_dns_up++] = (struct sockaddr_in){
+			.sin_family = AF_INET, .sin_port = htons(DNS_PORT),
+			.sin_addr = c->dns[i] };
+	if (!c->n_dns)
+		e->n_dns_up = vnet_resolv_nameservers(c->resolv_conf ?
+					c->resolv_conf : BROTH_RESOLV_CONF,
+					e->dns_up, BROTH_MAX_DNS);
+	for (unsigned i = 0; i < c->n_dns_hosts; i++)
+		if (dns_static_parse(c->dns_hosts[i], &e->dns_hosts[i], err,
+				     errlen))
+			return -EINVAL;
+	e->n_dns_hosts = c->n_dns_hosts;
+	return 0;
+}
+
 static int engine_check_conf(struct broth_engine *e, char *err, size_t errlen)
 {
 	const struct broth_conf *c = &e->conf;
@@ -121,6 +144,9 @@ static int engine_check_conf(struct broth_engine *e, char *err, size_t errlen)
 	int rc;
 
 	e->n_workers = c->workers ? c->workers : (unsigned)(cpus > 0 ? cpus : 1);
+	rc = engine_dns_conf(e, err, errlen);
+	if (rc)
+		return rc;
 	if (e->n_workers > BROTH_MAX_WORKERS)
 		e->n_workers = BROTH_MAX_WORKERS;
 	if (c->n_vnets == 0 || c->n_vnets > BROTH_MAX_VNETS) {
@@ -185,6 +211,8 @@ static int engine_setup(struct broth_engine *e, char *err, size_t errlen)
 		snprintf(err, errlen, "slow path: %s", strerror(-rc));
 		return rc;
 	}
+	if ((rc = dns_fwd_init(&e->sp, err, errlen)))
+		return rc;
 	for (unsigned i = 0; i < e->conf.n_vnets; i++)
 		if ((rc = engine_add_port(e, i, err, errlen)))
 			return rc;

@@ -10,6 +10,7 @@
 #ifndef BROTH_ENGINE_H
 #define BROTH_ENGINE_H
 
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
 
@@ -21,6 +22,7 @@
 #include "flow.h"
 #include "impair.h"
 #include "reasm.h"
+#include "slowpath/dns.h"
 #include "port.h"
 #include "vnet.h"
 
@@ -84,8 +86,13 @@ struct slowpath {
 	int wake_fd;
 	int sleeping;
 	struct rte_ring *ring;		/* MPSC from the workers */
+	struct dns_fwd *dns;		/* the DNS forwarder's state */
 	struct counters ctr;
 } __rte_cache_aligned;
+
+/* epoll tags of the slow path */
+#define SLOWPATH_EV_WAKE	1
+#define SLOWPATH_EV_DNS		2
 
 /* A port forward of one vnet */
 struct engine_fwd {
@@ -109,6 +116,10 @@ struct broth_engine {
 	struct slowpath sp;
 	unsigned n_fwds;
 	struct engine_fwd fwds[ENGINE_MAX_FWDS];
+	unsigned n_dns_up;			/* upstream resolvers */
+	struct sockaddr_in dns_up[BROTH_MAX_DNS];
+	unsigned n_dns_hosts;			/* --dns-host records */
+	struct dns_static dns_hosts[BROTH_MAX_DNS_HOSTS];
 };
 
 /* Wake a thread sleeping in epoll_wait after enqueuing to one of its rings */
@@ -136,6 +147,8 @@ int worker_add_port(struct worker *w, unsigned port_idx);
 void *slowpath_main(void *arg);
 int slowpath_init(struct slowpath *sp, struct broth_engine *e);
 void slowpath_fini(struct slowpath *sp);
+/* Slow path side: give a reply to @worker to transmit */
+void slowpath_send(struct slowpath *sp, struct rte_mbuf *reply, unsigned worker);
 /* Worker side: pass @n frames to the slow path, dropping what does not fit */
 void slowpath_enqueue_burst(struct slowpath *sp, struct worker *w,
 			    struct rte_mbuf **m, unsigned n);

@@ -279,8 +279,10 @@ static void tcp_connect_failed(struct worker *w, struct tcp_conn *c, int err)
 
 /* Where the host socket connects for a guest's destination, 0: refuse */
 static rte_be32_t tcp_host_dst(struct worker *w, const struct vnet *vn,
-			       rte_be32_t dst)
+			       rte_be32_t dst, rte_be16_t port)
 {
+	if (dst == vn->gw4 && port == RTE_BE16(DNS_PORT))	/* DNS over TCP */
+		return w->e->n_dns_up ? w->e->dns_up[0].sin_addr.s_addr : 0;
 	if (dst == vn->gw4)
 		return w->e->conf.no_host_loopback ? 0 : RTE_BE32(0x7f000001);
 	if (vnet_in_subnet(vn, dst))
@@ -294,7 +296,7 @@ static void tcp_open(struct worker *w, unsigned pidx, const struct pkt *p,
 	const struct rte_tcp_hdr *th =
 		(const struct rte_tcp_hdr *)(p->data + p->l4_off);
 	struct vnet *vn = w->e->ports[pidx].vn;
-	rte_be32_t dst = tcp_host_dst(w, vn, p->dst4);
+	rte_be32_t dst = tcp_host_dst(w, vn, p->dst4, p->dport);
 	struct tcp_conn *c;
 	int rc;
 

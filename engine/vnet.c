@@ -7,6 +7,7 @@
  * locally administered address derived from the vnet id, so that it is
  * stable across restarts and distinct between vnets.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -124,6 +125,39 @@ int vnet_load_resolv(struct vnet *vn, const char *path)
 	if (!vn->domain[0] && vn->n_search)
 		snprintf(vn->domain, sizeof(vn->domain), "%s", vn->search[0]);
 	return 0;
+}
+
+/**
+ * vnet_resolv_nameservers() - IPv4 "nameserver" lines of a resolv.conf file
+ * @path:	file in resolv.conf(5) syntax
+ * @out:	upstreams found, port 53
+ * @max:	size of @out
+ *
+ * Return: number of upstreams (0 if the file cannot be read)
+ */
+unsigned vnet_resolv_nameservers(const char *path, struct sockaddr_in *out,
+				 unsigned max)
+{
+	char *line = NULL, *save, *tok;
+	FILE *f = fopen(path, "re");
+	size_t cap = 0;
+	unsigned n = 0;
+
+	if (!f)
+		return 0;
+	while (n < max && getline(&line, &cap, f) > 0) {
+		tok = strtok_r(line, " \t\r\n", &save);
+		if (!tok || strcmp(tok, "nameserver"))
+			continue;
+		tok = strtok_r(NULL, " \t\r\n", &save);
+		out[n] = (struct sockaddr_in){ .sin_family = AF_INET,
+					       .sin_port = htons(53) };
+		if (tok && inet_pton(AF_INET, tok, &out[n].sin_addr) == 1)
+			n++;
+	}
+	free(line);
+	fclose(f);
+	return n;
 }
 
 static uint64_t mac_pack(const struct rte_ether_addr *m)

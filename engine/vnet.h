@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/in.h>
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
@@ -66,6 +67,8 @@ struct vnet {
 int vnet_init(struct vnet *vn, uint16_t id, const struct broth_vnet_conf *vc,
 	      char *err, size_t errlen);
 int vnet_load_resolv(struct vnet *vn, const char *path);
+unsigned vnet_resolv_nameservers(const char *path, struct sockaddr_in *out,
+				 unsigned max);
 bool vnet_in_subnet(const struct vnet *vn, rte_be32_t addr);
 void vnet_guest_mac_learn(struct vnet *vn, const struct rte_ether_addr *mac);
 bool vnet_guest_mac_get(const struct vnet *vn, struct rte_ether_addr *mac);

@@ -41,6 +41,7 @@
 #include "parse.h"
 #include "slowpath/arp.h"
 #include "slowpath/dhcp.h"
+#include "slowpath/dns.h"
 #include "tcp.h"
 #include "reasm.h"
 #include "udp.h"
@@ -232,7 +233,8 @@ static bool worker_frame(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 	}
 	if (p.ethertype == RTE_ETHER_TYPE_ARP ||
 	    (p.l4proto == IPPROTO_UDP &&
-	     p.dport == RTE_BE16(DHCP_SERVER_PORT))) {
+	     (p.dport == RTE_BE16(DHCP_SERVER_PORT) ||
+	      (p.dport == RTE_BE16(DNS_PORT) && p.dst4 == vn->gw4)))) {
 		if (m->nb_segs == 1)
 			return true;
 		worker_drop(w, m, DROP_ETH_MULTISEG);	/* control frames are small */

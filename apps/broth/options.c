@@ -5,6 +5,7 @@
  * Every error is one line on stderr starting with "broth:", naming the
  * option and the value, so scripts and people see at once what to fix.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@ enum {
 	OPT_NETNS = 256, OPT_IFNAME, OPT_CONFIGURE, OPT_NET, OPT_MTU,
 	OPT_WORKERS, OPT_LOG_LEVEL, OPT_PID_FILE, OPT_RESOLV_CONF,
 	OPT_VERSION, OPT_HELP, OPT_NO_HOST_LOOPBACK, OPT_MAX_FLOWS, OPT_IMPAIR, OPT_UDP_TIMEOUT,
+	OPT_DNS, OPT_DNS_HOST,
 };
 
 static const struct option long_opts[] = {
@@ -38,6 +40,8 @@ static const struct option long_opts[] = {
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "impair", required_argument, NULL, OPT_IMPAIR },
 	{ "udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT },
+	{ "dns", required_argument, NULL, OPT_DNS },
+	{ "dns-host", required_argument, NULL, OPT_DNS_HOST },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -62,7 +66,12 @@ static void usage(FILE *f)
 "  --udp-timeout S       idle UDP mappings end after S seconds (default 300)\n"
 "  -t [ADDR:]HPORT[:GPORT]  forward host TCP port HPORT (on ADDR, default\n"
 "                        all) to guest port GPORT (default HPORT); repeatable\n"
-"  --resolv-conf FILE    take DHCP domain/search from FILE\n"
+"  --resolv-conf FILE    DHCP domain/search and DNS upstreams from FILE\n"
+"                        (default /etc/resolv.conf)\n"
+"  --dns ADDR            DNS upstream (repeatable, up to 3); overrides the\n"
+"                        nameservers of --resolv-conf\n"
+"  --dns-host NAME=ADDR  answer NAME from the gateway's DNS (repeatable);\n"
+"                        host.broth.internal is the gateway\n"
 "  --impair SPEC         degrade the guest link both ways, for testing:\n"
 "                        loss=PCT,reorder=PCT,dup=PCT,delay=MS[,seed=N]\n"
 "  --log-level LEVEL     error|warning|notice|info|debug (default notice)\n"
@@ -173,6 +182,21 @@ static int parse_one(int c, const char *arg, struct options *o)
 		if (parse_uint("--max-flows", arg, 1, 1u << 24, &n))
 			return -1;
 		o->conf.max_flows = (uint32_t)n;
+		return 0;
+	case OPT_DNS:
+		if (o->conf.n_dns >= BROTH_MAX_DNS)
+			return fail("--dns: at most %u upstreams", BROTH_MAX_DNS);
+		if (inet_pton(AF_INET, arg, &o->conf.dns[o->conf.n_dns]) != 1)
+			return fail("--dns: '%s' is not an IPv4 address", arg);
+		o->conf.n_dns++;
+		return 0;
+	case OPT_DNS_HOST:
+		if (o->conf.n_dns_hosts >= BROTH_MAX_DNS_HOSTS)
+			return fail("--dns-host: at most %u records",
+				    BROTH_MAX_DNS_HOSTS);
+		if (!strchr(arg, '='))
+			return fail("--dns-host: '%s' is not NAME=ADDR", arg);
+		o->conf.dns_hosts[o->conf.n_dns_hosts++] = arg;
 		return 0;
 	case OPT_UDP_TIMEOUT:
 		if (parse_uint("--udp-timeout", arg, 1, 86400, &n))

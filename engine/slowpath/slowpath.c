@@ -13,16 +13,20 @@
  * the data path a busy core.
  */
 #include <errno.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
 #include "arp.h"
 #include "dhcp.h"
+#include "dns.h"
+#include "dns_fwd.h"
 #include "engine.h"
 #include "log.h"
 
@@ -58,7 +62,8 @@ void slowpath_enqueue_burst(struct slowpath *sp, struct worker *w,
 		engine_wake(&sp->sleeping, sp->wake_fd);
 }
 
-static enum drop_reason slowpath_answer(struct vnet *vn, const struct pkt *p,
+static enum drop_reason slowpath_answer(struct slowpath *sp, struct vnet *vn,
+					const struct pkt *p, unsigned worker,
 					uint8_t *out, size_t cap,
 					size_t *out_len)
 {
@@ -67,11 +72,19 @@ static enum drop_reason slowpath_answer(struct vnet *vn, const struct pkt *p,
 	if (p->l4proto == IPPROTO_UDP &&
 	    p->dport == RTE_BE16(DHCP_SERVER_PORT))
 		return dhcp_input(vn, p, now_seconds(), out, cap, out_len);
+	if (p->l4proto == IPPROTO_UDP && p->dport == RTE_BE16(DNS_PORT))
+		return dns_fwd_query(sp, vn, p, worker, out, cap, out_len);
 	return DROP_NO_HANDLER;
 }
 
-static void slowpath_send(struct slowpath *sp, struct rte_mbuf *reply,
-			  unsigned worker)
+/**
+ * slowpath_send() - hand a reply to a worker's TX ring
+ * @sp:		slow path
+ * @reply:	frame, m->port set; consumed
+ * @worker:	worker that sends it (the one that received the request)
+ */
+void slowpath_send(struct slowpath *sp, struct rte_mbuf *reply,
+		   unsigned worker)
 {
 	struct worker *w = &sp->e->workers[worker];
 
@@ -97,7 +110,8 @@ static void slowpath_frame(struct slowpath *sp, struct rte_mbuf *m)
 		/* the worker has validated the frame: locate headers only */
 		parse_frame(rte_pktmbuf_mtod(m, uint8_t *), m->data_len,
 			    PARSE_L4_CSUM_OK, &p);
-		r = slowpath_answer(pt->vn, &p, rte_pktmbuf_mtod(reply, uint8_t *),
+		r = slowpath_answer(sp, pt->vn, &p, m->hash.usr,
+				    rte_pktmbuf_mtod(reply, uint8_t *),
 				    rte_pktmbuf_tailroom(reply), &len);
 	}
 	if (r)
@@ -110,6 +124,32 @@ static void slowpath_frame(struct slowpath *sp, struct rte_mbuf *m)
 		rte_pktmbuf_free(reply);
 	}
 	rte_pktmbuf_free(m);
+}
+
+#define SLOWPATH_TICK_MS	250	/* DNS timeouts are checked this often */
+
+static void slowpath_poll(struct slowpath *sp, int timeout_ms)
+{
+	struct epoll_event ev[16];
+	int n = epoll_wait(sp->epfd, ev, 16, timeout_ms);
+	uint64_t v;
+
+	for (int i = 0; i < n; i++) {
+		if (ev[i].data.u64 == SLOWPATH_EV_DNS)
+			dns_fwd_upstream_read(sp);
+		else if (read(sp->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			BLOG(DEBUG, "slow path wake fd: %s", strerror(errno));
+	}
+}
+
+/* Sleep until a worker passes a frame, an answer arrives, or a tick */
+static void slowpath_sleep(struct slowpath *sp)
+{
+	__atomic_store_n(&sp->sleeping, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!rte_ring_count(sp->ring))
+		slowpath_poll(sp, dns_fwd_pending(sp) ? SLOWPATH_TICK_MS : -1);
+	__atomic_store_n(&sp->sleeping, 0, __ATOMIC_RELAXED);
 }
 
 /**
@@ -132,9 +172,11 @@ void *slowpath_main(void *arg)
 
 		for (unsigned i = 0; i < n; i++)
 			slowpath_frame(sp, pkts[i]);
-		if (!n)
-			engine_sleep(&sp->sleeping, sp->epfd, sp->wake_fd,
-				     sp->ring, NULL, 1000);
+		if (n && dns_fwd_pending(sp))
+			slowpath_poll(sp, 0);
+		else if (!n)
+			slowpath_sleep(sp);
+		dns_fwd_expire(sp, rte_rdtsc());
 	}
 	rte_thread_unregister();
 	return NULL;
@@ -156,7 +198,7 @@ int slowpath_init(struct slowpath *sp, struct broth_engine *e)
 	sp->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (sp->epfd < 0 || sp->wake_fd < 0)
 		return -errno;
-	ev.data.fd = sp->wake_fd;
+	ev.data.u64 = SLOWPATH_EV_WAKE;
 	if (epoll_ctl(sp->epfd, EPOLL_CTL_ADD, sp->wake_fd, &ev))
 		return -errno;
 	sp->ring = rte_ring_create("slowpath", ENGINE_RING_SIZE, SOCKET_ID_ANY,
@@ -172,6 +214,7 @@ void slowpath_fini(struct slowpath *sp)
 {
 	struct rte_mbuf *m;
 
+	dns_fwd_fini(sp);
 	if (sp->ring) {
 		while (!rte_ring_dequeue(sp->ring, (void **)&m))
 			rte_pktmbuf_free(m);

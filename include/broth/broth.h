@@ -26,6 +26,8 @@
 #define BROTH_RESOLV_CONF	"/etc/resolv.conf"
 
 #define BROTH_MAX_FWDS		32
+#define BROTH_MAX_DNS		3
+#define BROTH_MAX_DNS_HOSTS	32
 
 /* An inbound port forward: host address:port -> guest port */
 struct broth_fwd {
@@ -56,7 +58,12 @@ struct broth_conf {
 	bool no_host_loopback;		/* gateway does not reach host's lo */
 	uint32_t max_flows;		/* TCP connections, all workers; 0: default */
 	uint32_t udp_timeout_s;		/* idle UDP mapping lifetime; 0: default */
-	const char *resolv_conf;	/* DHCP domain/search; NULL: BROTH_RESOLV_CONF */
+	const char *resolv_conf;	/* DHCP domain/search and DNS upstreams;
+					 * NULL: BROTH_RESOLV_CONF */
+	unsigned n_dns;			/* --dns: upstreams, override resolv_conf */
+	struct in_addr dns[BROTH_MAX_DNS];
+	unsigned n_dns_hosts;		/* --dns-host NAME=ADDR, as given */
+	const char *dns_hosts[BROTH_MAX_DNS_HOSTS];
 	unsigned n_vnets;
 	struct broth_vnet_conf vnets[BROTH_MAX_VNETS];
 };
