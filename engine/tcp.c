@@ -411,7 +411,9 @@ static bool tcp_ack_in(struct worker *w, struct tcp_conn *c,
 		c->dupacks++;
 	}
 	tcp_recover_on_ack(w, c, advanced, blk, n);
-	if (!c->snd_wnd && wnd)
+	/* a reopened window, or a probe answered with nothing outstanding,
+	 * shows a live guest: persist probes never give up (RFC 1122 4.2.2.17) */
+	if ((!c->snd_wnd && wnd) || !tcp_has_unacked(c))
 		c->retries = 0;
 	c->snd_wnd = wnd;
 	if (!wnd && !tcp_has_unacked(c) && !rte_timer_pending(&c->timer))

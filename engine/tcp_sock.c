@@ -261,7 +261,8 @@ void tcp_sock_to_guest(struct worker *w, struct tcp_conn *c)
 		c->flags |= TCPF_HOST_EOF;
 	if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 		c->flags |= TCPF_HOST_ERR;	/* the error is consumed here */
-	if (got > 0 && !c->rtt_seq) {
+	/* Karn: time only new data, never bytes resent after a rewind */
+	if (got > 0 && !c->rtt_seq && c->snd_nxt == c->snd_max) {
 		c->rtt_seq = c->snd_nxt + 1;
 		c->rtt_tsc = rte_rdtsc();
 	}

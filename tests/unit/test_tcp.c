@@ -461,11 +461,10 @@ Test(tcp, rto_floor)
 }
 
 /*
- * Karn: an ACK after a retransmission may be for either copy.
- * Disabled: fails, tcp_sock_to_guest() times the segment it resends after
- * tcp_sock_rewind(). Enable with the fix.
+ * Karn: an ACK after a retransmission may be for either copy, so the
+ * segment resent after tcp_sock_rewind() is not timed.
  */
-Test(tcp, rto_ack_of_retransmission_takes_no_rtt_sample, .disabled = true)
+Test(tcp, rto_ack_of_retransmission_takes_no_rtt_sample)
 {
 	struct tcp_conn *c = guest_connect(1460, true, 7);
 
@@ -599,11 +598,10 @@ Test(tcp, zero_window_persist_probes)
 }
 
 /*
- * RFC 1122 4.2.2.17: a receiver that answers probes is kept, indefinitely.
- * Disabled: fails, probes count toward TCP_MAX_RETRIES and only an opening
- * window resets the count, so the 13th probe is a RST. Enable with the fix.
+ * RFC 1122 4.2.2.17: a receiver that answers probes is kept, indefinitely:
+ * answered probes do not count toward TCP_MAX_RETRIES.
  */
-Test(tcp, zero_window_probes_answered_keep_connection, .disabled = true)
+Test(tcp, zero_window_probes_answered_keep_connection)
 {
 	struct seg s;
 
@@ -656,6 +654,9 @@ Test(tcp, zero_window_toward_guest)
 	s = expect_seg(ACK, g.rcv_nxt, g.snd_nxt, 0);
 	cr_assert_eq(s.win, 0);
 	cr_assert_eq(w->ctr.drop[DROP_TCP_OUT_OF_WINDOW], 1);
+	guest_seg(ACK, g.snd_nxt - 1, g.rcv_nxt, NULL, 0);	/* Linux's probe */
+	s = expect_seg(ACK, g.rcv_nxt, g.snd_nxt, 0);
+	cr_assert_eq(s.win, 0);
 
 	while (got < sent) {
 		uint32_t n = RTE_MIN(sent - got, (uint32_t)sizeof(chunk));
