@@ -75,6 +75,9 @@
 	X(DNS_TOO_BIG, "dns_answer_too_big")                            \
 	X(DNS_UPSTREAM_SEND, "dns_upstream_send_failed")                \
 	X(DNS_UPSTREAM_TIMEOUT, "dns_upstream_timeout")                 \
+	X(PING_FLOW_LIMIT, "ping_flow_table_full")                      \
+	X(PING_NO_SOCKET, "ping_no_icmp_socket")                        \
+	X(PING_SEND_FAILED, "ping_send_failed")                         \
 	X(NO_HANDLER, "flow_protocol_not_yet_supported")                \
 	X(SLOWPATH_RING_FULL, "slowpath_ring_full")                     \
 	X(HANDOFF_RING_FULL, "handoff_ring_full")                       \

@@ -49,6 +49,7 @@ struct worker {
 	int listen_fd[ENGINE_MAX_FWDS];	/* SO_REUSEPORT listener per forward */
 	struct flow_table tcp;		/* this worker's TCP connections */
 	struct flow_table udp;		/* this worker's UDP mappings */
+	struct flow_table ping;		/* this worker's ICMP echo flows */
 	uint8_t *udp_scratch;		/* recvmmsg overflow for long datagrams */
 	struct reasm reasm;		/* the guest's IPv4 fragments */
 	uint32_t *tcp_dirty;		/* connections to flush this burst */
@@ -63,6 +64,7 @@ enum worker_ev {
 	WORKER_EV_TCP,
 	WORKER_EV_LISTEN,
 	WORKER_EV_UDP,
+	WORKER_EV_PING,
 };
 
 static inline uint64_t worker_ev_tag(enum worker_ev type, uint32_t idx)

@@ -43,6 +43,7 @@
 #include "slowpath/dhcp.h"
 #include "slowpath/dns.h"
 #include "tcp.h"
+#include "ping.h"
 #include "reasm.h"
 #include "udp.h"
 
@@ -147,6 +148,10 @@ static void worker_flow_input(struct worker *w, struct rte_mbuf *m,
 	}
 	if (p->l4proto == IPPROTO_UDP) {
 		udp_guest_input(w, w->e->port_idx[m->port], m, p);
+		return;
+	}
+	if (p->l4proto == IPPROTO_ICMP) {
+		ping_guest_input(w, w->e->port_idx[m->port], m, p);
 		return;
 	}
 	worker_drop(w, m, DROP_NO_HANDLER);
@@ -363,6 +368,8 @@ static unsigned worker_poll_events(struct worker *w, int timeout_ms)
 			tcp_fwd_accept(w, idx);
 		else if (type == WORKER_EV_UDP)
 			udp_sock_event(w, idx, ev[i].events);
+		else if (type == WORKER_EV_PING)
+			ping_sock_event(w, idx, ev[i].events);
 		else if (type == WORKER_EV_WAKE &&
 			 read(w->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 			BLOG(DEBUG, "worker %u wake fd: %s", w->id, strerror(errno));
@@ -408,11 +415,12 @@ static unsigned worker_iteration(struct worker *w)
 	for (unsigned i = 0; i < w->e->n_ports; i++)
 		work += worker_rx_port(w, i);
 	work += worker_drain_rings(w);
-	if (w->tcp.n_used || w->udp.n_used || w->e->n_fwds)
+	if (w->tcp.n_used || w->udp.n_used || w->ping.n_used || w->e->n_fwds)
 		work += worker_poll_events(w, 0);
 	rte_timer_manage();
 	tcp_flush(w);
 	flow_reap(&w->udp);
+	flow_reap(&w->ping);
 	reasm_expire(&w->reasm, rte_rdtsc());
 	worker_tx_flush(w);
 	return work;
@@ -467,6 +475,7 @@ void *worker_main(void *arg)
 	}
 	tcp_worker_fini(w);
 	udp_worker_fini(w);
+	ping_worker_fini(w);
 	reasm_fini(&w->reasm);
 	worker_tx_flush(w);
 	rte_thread_unregister();
@@ -515,6 +524,8 @@ int worker_init(struct worker *w, struct broth_engine *e, unsigned id)
 	rc = tcp_worker_init(w, (max + e->n_workers - 1) / e->n_workers);
 	if (!rc)
 		rc = udp_worker_init(w, (max + e->n_workers - 1) / e->n_workers);
+	if (!rc)
+		rc = ping_worker_init(w, 1024);
 	if (!rc)
 		rc = reasm_init(&w->reasm, &w->ctr);
 	return rc;
@@ -582,6 +593,7 @@ void worker_fini(struct worker *w)
 	tcp_fwd_close_all(w);
 	tcp_worker_fini(w);
 	udp_worker_fini(w);
+	ping_worker_fini(w);
 	reasm_fini(&w->reasm);
 	ring_free_all(w->handoff);
 	ring_free_all(w->tx_ring);
