@@ -51,8 +51,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: broth --netns NS [OPTIONS]\n"
-"User-mode NAT for a guest network namespace: answers ARP, DHCP and ping\n"
-"on the guest's link from a multi-core DPDK data plane.\n"
+"User-mode NAT for a guest network namespace: answers ARP, DHCP, DNS and\n"
+"ping itself and carries the guest's TCP, UDP and ICMP flows on ordinary\n"
+"host sockets, from a multi-core DPDK data plane.\n"
 "\n"
 "  --netns NS            guest network namespace: NAME, PATH or PID\n"
 "  --ifname NAME         guest interface to create (default eth0)\n"
