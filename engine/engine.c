@@ -31,12 +31,12 @@
 #define POOL_RX_DESC	256	/* net_tap pins this many mbufs per queue */
 
 /**
- * engine_wake() - wake a thread that may sleep in engine_sleep()
+ * engine_wake() - wake a thread that may be asleep in epoll_wait
  * @sleeping:	the thread's sleeping flag
  * @wake_fd:	its eventfd
  *
- * Called after enqueuing; the full fence pairs with the one in
- * engine_sleep(), so either the sleeper sees the new entry or we see it
+ * Called after enqueuing; the full fence pairs with the one in the
+ * sleeper (worker_sleep(), slowpath_sleep()), so either the sleeper sees the new entry or we see it
  * sleeping. A busy thread is never sent a syscall.
  */
 void engine_wake(int *sleeping, int wake_fd)
@@ -47,39 +47,6 @@ void engine_wake(int *sleeping, int wake_fd)
 	if (__atomic_load_n(sleeping, __ATOMIC_RELAXED) &&
 	    write(wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		BLOG(DEBUG, "wake: %s", strerror(errno));
-}
-
-/**
- * engine_sleep() - wait for events unless a ring already has work
- * @sleeping:	caller's sleeping flag
- * @epfd:	caller's epoll set (RX interrupt fds, wake fd)
- * @wake_fd:	caller's eventfd, reset here when it fired
- * @ring_a:	ring to check before sleeping, or NULL
- * @ring_b:	ring to check before sleeping, or NULL
- * @timeout_ms:	epoll_wait timeout
- *
- * Return: number of events, 0 on timeout or when a ring had work
- */
-int engine_sleep(int *sleeping, int epfd, int wake_fd, struct rte_ring *ring_a,
-		 struct rte_ring *ring_b, int timeout_ms)
-{
-	struct epoll_event ev[16];
-	uint64_t v;
-	int n;
-
-	__atomic_store_n(sleeping, 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if ((ring_a && rte_ring_count(ring_a)) ||
-	    (ring_b && rte_ring_count(ring_b))) {
-		__atomic_store_n(sleeping, 0, __ATOMIC_RELAXED);
-		return 0;
-	}
-	n = epoll_wait(epfd, ev, 16, timeout_ms);
-	__atomic_store_n(sleeping, 0, __ATOMIC_RELAXED);
-	for (int i = 0; i < n; i++)
-		if (ev[i].data.fd == wake_fd && read(wake_fd, &v, sizeof(v)) < 0)
-			BLOG(DEBUG, "wake fd: %s", strerror(errno));
-	return n < 0 ? 0 : n;
 }
 
 static unsigned engine_pool_size(unsigned n_queues)

@@ -126,10 +126,6 @@ struct broth_engine {
 
 /* Wake a thread sleeping in epoll_wait after enqueuing to one of its rings */
 void engine_wake(int *sleeping, int wake_fd);
-/* Sleep in epoll_wait unless @ring_a or @ring_b has work; timeout in ms */
-int engine_sleep(int *sleeping, int epfd, int wake_fd, struct rte_ring *ring_a,
-		 struct rte_ring *ring_b, int timeout_ms);
-
 static inline bool engine_quitting(const struct broth_engine *e)
 {
 	return __atomic_load_n(&e->quit, __ATOMIC_RELAXED);

@@ -183,6 +183,25 @@ void flow_kill(struct flow_table *t, struct flow *f)
 	t->dead[t->n_dead++] = f->idx;
 }
 
+/**
+ * flow_for_each_live() - call @fn on every flow that is not dead or free
+ * @t:		table (may be uninitialised: then nothing happens)
+ * @fn:		callback; it may kill the flow
+ * @arg:	passed to @fn
+ */
+void flow_for_each_live(struct flow_table *t, void (*fn)(struct flow *, void *),
+			void *arg)
+{
+	if (!t->slots)
+		return;
+	for (uint32_t i = 0; i < t->cap; i++) {
+		struct flow *f = flow_at(t, i);
+
+		if (f->state != FLOW_FREE && f->state != FLOW_DEAD)
+			fn(f, arg);
+	}
+}
+
 /* flow_reap() - return dead slots to the free stack (end of a burst) */
 void flow_reap(struct flow_table *t)
 {

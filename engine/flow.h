@@ -76,5 +76,7 @@ struct flow *flow_at(struct flow_table *t, uint32_t idx);
 void flow_set_state(struct flow *f, enum flow_state s);
 void flow_kill(struct flow_table *t, struct flow *f);
 void flow_reap(struct flow_table *t);
+void flow_for_each_live(struct flow_table *t, void (*fn)(struct flow *, void *),
+			void *arg);
 
 #endif

@@ -16,8 +16,6 @@
  * PING_TIMEOUT_S without traffic.
  */
 #include <errno.h>
-#include <time.h>
-#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -36,6 +34,7 @@
 #include "icmp.h"
 #include "log.h"
 #include "ping.h"
+#include "sockerr.h"
 
 #define PING_TIMEOUT_S		60
 #define PING_RECV_BATCH		16
@@ -58,6 +57,11 @@ static void ping_close(struct worker *w, struct ping_flow *pf)
 {
 	rte_timer_stop(&pf->timer);
 	flow_kill(&w->ping, &pf->f);
+}
+
+static void ping_close_cb(struct flow *f, void *w)
+{
+	ping_close(w, (struct ping_flow *)f);
 }
 
 static void ping_timer_cb(struct rte_timer *t, void *arg)
@@ -256,16 +260,19 @@ static void ping_sock_read(struct worker *w, struct ping_flow *pf)
 }
 
 /* Relay one error: quote the guest's echo request, rebuilt from the flow */
-static void ping_relay_error(struct worker *w, struct ping_flow *pf,
+static void ping_relay_error(struct worker *w, struct flow *f,
 			     const struct sock_extended_err *ee,
-			     const uint8_t *orig, size_t len)
+			     const struct sockaddr_in *dst, const uint8_t *orig,
+			     size_t len)
 {
+	struct ping_flow *pf = (struct ping_flow *)f;
 	const struct sockaddr_in *off = (const struct sockaddr_in *)SO_EE_OFFENDER(ee);
 	const struct vnet *vn = w->e->ports[pf->f.pidx].vn;
 	uint8_t quote[FRAME_IP4_LEN + 8];
 	struct rte_mbuf *m;
 	size_t n;
 
+	(void)dst;		/* the flow knows the destination */
 	if (ee->ee_origin != SO_EE_ORIGIN_ICMP || len < 8)
 		return;
 	frame_ip4(quote, flow_addr_v4(pf->f.key.gaddr),
@@ -289,30 +296,6 @@ static void ping_relay_error(struct worker *w, struct ping_flow *pf,
 	worker_send(w, pf->f.pidx, m);
 }
 
-static void ping_sock_errors(struct worker *w, struct ping_flow *pf)
-{
-	uint8_t buf[2048];
-
-	for (unsigned i = 0; i < PING_RECV_BATCH; i++) {
-		char cbuf[512];
-		struct iovec iov = { buf, sizeof(buf) };
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-				      .msg_control = cbuf,
-				      .msg_controllen = sizeof(cbuf) };
-		ssize_t r = recvmsg(pf->f.fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
-
-		if (r < 0)
-			return;
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm;
-		     cm = CMSG_NXTHDR(&msg, cm))
-			if (cm->cmsg_level == IPPROTO_IP &&
-			    cm->cmsg_type == IP_RECVERR)
-				ping_relay_error(w, pf,
-					(const struct sock_extended_err *)CMSG_DATA(cm),
-					buf, (size_t)r);
-	}
-}
-
 /**
  * ping_sock_event() - a flow's ICMP socket is readable or has errors
  * @w:		worker
@@ -322,11 +305,12 @@ static void ping_sock_errors(struct worker *w, struct ping_flow *pf)
 void ping_sock_event(struct worker *w, uint32_t idx, uint32_t events)
 {
 	struct ping_flow *pf = ping_at(w, idx);
+	uint8_t buf[2048];
 
 	if (pf->f.state != FLOW_ACTIVE)
 		return;
 	if (events & EPOLLERR)
-		ping_sock_errors(w, pf);
+		sockerr_drain(w, &pf->f, buf, sizeof(buf), ping_relay_error);
 	if (events & EPOLLIN)
 		ping_sock_read(w, pf);
 }
@@ -350,13 +334,7 @@ int ping_worker_init(struct worker *w, uint32_t max_flows)
 /* ping_worker_fini() - close every flow and free the table */
 void ping_worker_fini(struct worker *w)
 {
-	if (w->ping.slots)
-		for (uint32_t i = 0; i < w->ping.cap; i++) {
-			struct ping_flow *pf = ping_at(w, i);
-
-			if (pf->f.state != FLOW_FREE && pf->f.state != FLOW_DEAD)
-				ping_close(w, pf);
-		}
+	flow_for_each_live(&w->ping, ping_close_cb, w);
 	flow_reap(&w->ping);
 	flow_table_fini(&w->ping);
 }

@@ -830,17 +830,17 @@ int tcp_worker_init(struct worker *w, uint32_t max_flows)
 	return w->tcp_dirty ? 0 : -ENOMEM;
 }
 
+static void tcp_abort_cb(struct flow *f, void *w)
+{
+	tcp_close(w, (struct tcp_conn *)f, true);
+}
+
 /* tcp_worker_fini() - close every connection and free the table */
 void tcp_worker_fini(struct worker *w)
 {
 	if (!w->tcp.slots)
 		return;
-	for (uint32_t i = 0; i < w->tcp.cap; i++) {
-		struct tcp_conn *c = tcp_conn_at(w, i);
-
-		if (c->f.state != FLOW_FREE && c->f.state != FLOW_DEAD)
-			tcp_close(w, c, true);
-	}
+	flow_for_each_live(&w->tcp, tcp_abort_cb, w);
 	flow_reap(&w->tcp);
 	flow_table_fini(&w->tcp);
 	rte_free(w->tcp_dirty);

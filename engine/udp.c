@@ -23,7 +23,6 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -42,6 +41,7 @@
 #include "flow_hash.h"
 #include "frame.h"
 #include "icmp.h"
+#include "sockerr.h"
 #include "udp.h"
 
 #define UDP_RECV_BATCH		32
@@ -77,6 +77,11 @@ static void udp_close(struct worker *w, struct udp_flow *u)
 {
 	rte_timer_stop(&u->timer);
 	flow_kill(&w->udp, &u->f);
+}
+
+static void udp_close_cb(struct flow *f, void *w)
+{
+	udp_close(w, (struct udp_flow *)f);
 }
 
 static void udp_timer_cb(struct rte_timer *t, void *arg)
@@ -339,10 +344,12 @@ static void udp_quote(const struct udp_flow *u, const struct vnet *vn,
 	uh->dgram_cksum = 0;
 }
 
-static void udp_relay_error(struct worker *w, struct udp_flow *u,
+static void udp_relay_error(struct worker *w, struct flow *f,
 			    const struct sock_extended_err *ee,
-			    const struct sockaddr_in *dst, uint32_t len)
+			    const struct sockaddr_in *dst, const uint8_t *payload,
+			    size_t len)
 {
+	struct udp_flow *u = (struct udp_flow *)f;
 	const struct sockaddr_in *off = (const struct sockaddr_in *)SO_EE_OFFENDER(ee);
 	const struct vnet *vn = w->e->ports[u->f.pidx].vn;
 	uint8_t quote[FRAME_IP4_LEN + 8];
@@ -356,7 +363,8 @@ static void udp_relay_error(struct worker *w, struct udp_flow *u,
 		counters_drop(&w->ctr, DROP_NO_MBUF);
 		return;
 	}
-	udp_quote(u, vn, dst, len, quote);
+	(void)payload;		/* the quote needs only the UDP header */
+	udp_quote(u, vn, dst, (uint32_t)len, quote);
 	n = icmp_error4(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m),
 			vn, udp_guest_src(vn, off->sin_addr.s_addr),
 			&u->guest_mac, ee->ee_type, ee->ee_code,
@@ -369,31 +377,6 @@ static void udp_relay_error(struct worker *w, struct udp_flow *u,
 	m->data_len = m->pkt_len = (uint32_t)n;
 	counters_add(&w->ctr.icmp_errors_relayed, 1);
 	worker_send(w, u->f.pidx, m);
-}
-
-/* Drain the socket's error queue: each entry is one ICMP error heard */
-static void udp_sock_errors(struct worker *w, struct udp_flow *u)
-{
-	for (unsigned i = 0; i < UDP_RECV_BATCH; i++) {
-		char cbuf[512];
-		struct sockaddr_in dst;
-		struct iovec iov = { w->udp_scratch, UDP_SCRATCH };
-		struct msghdr msg = { .msg_name = &dst, .msg_namelen = sizeof(dst),
-				      .msg_iov = &iov, .msg_iovlen = 1,
-				      .msg_control = cbuf,
-				      .msg_controllen = sizeof(cbuf) };
-		ssize_t r = recvmsg(u->f.fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
-
-		if (r < 0)
-			return;
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm;
-		     cm = CMSG_NXTHDR(&msg, cm))
-			if (cm->cmsg_level == IPPROTO_IP &&
-			    cm->cmsg_type == IP_RECVERR)
-				udp_relay_error(w, u,
-					(const struct sock_extended_err *)CMSG_DATA(cm),
-					&dst, (uint32_t)r);
-	}
 }
 
 /**
@@ -409,7 +392,7 @@ void udp_sock_event(struct worker *w, uint32_t idx, uint32_t events)
 	if (u->f.state != FLOW_ACTIVE)
 		return;
 	if (events & EPOLLERR)
-		udp_sock_errors(w, u);
+		sockerr_drain(w, &u->f, w->udp_scratch, UDP_SCRATCH, udp_relay_error);
 	if (events & EPOLLIN)
 		udp_sock_read(w, u);
 }
@@ -437,13 +420,7 @@ int udp_worker_init(struct worker *w, uint32_t max_flows)
 /* udp_worker_fini() - close every flow, free the table and scratch area */
 void udp_worker_fini(struct worker *w)
 {
-	if (w->udp.slots)
-		for (uint32_t i = 0; i < w->udp.cap; i++) {
-			struct udp_flow *u = udp_at(w, i);
-
-			if (u->f.state != FLOW_FREE && u->f.state != FLOW_DEAD)
-				udp_close(w, u);
-		}
+	flow_for_each_live(&w->udp, udp_close_cb, w);
 	flow_reap(&w->udp);
 	flow_table_fini(&w->udp);
 	free(w->udp_scratch);

@@ -22,21 +22,24 @@ static bool arp_format_ok(const struct rte_arp_hdr *ah)
 	       ah->arp_hlen == RTE_ETHER_ADDR_LEN && ah->arp_plen == 4;
 }
 
-static size_t arp_build_reply(const struct vnet *vn,
-			      const struct rte_arp_ipv4 *req, uint8_t *out)
+/* An ARP frame from the gateway: Ethernet to @dst, about @tha/@tip */
+static size_t arp_build(const struct vnet *vn, uint16_t op,
+			const struct rte_ether_addr *dst,
+			const struct rte_ether_addr *tha, rte_be32_t tip,
+			uint8_t *out)
 {
 	struct rte_arp_hdr *ah = (struct rte_arp_hdr *)(out + FRAME_ETH_LEN);
 
-	frame_eth(out, &vn->gw_mac, &req->arp_sha, RTE_ETHER_TYPE_ARP);
+	frame_eth(out, &vn->gw_mac, dst, RTE_ETHER_TYPE_ARP);
 	ah->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
 	ah->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	ah->arp_hlen = RTE_ETHER_ADDR_LEN;
 	ah->arp_plen = 4;
-	ah->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+	ah->arp_opcode = rte_cpu_to_be_16(op);
 	ah->arp_data.arp_sha = vn->gw_mac;
 	ah->arp_data.arp_sip = vn->gw4;
-	ah->arp_data.arp_tha = req->arp_sha;
-	ah->arp_data.arp_tip = req->arp_sip;
+	ah->arp_data.arp_tha = *tha;
+	ah->arp_data.arp_tip = tip;
 	return frame_pad(out, FRAME_ETH_LEN + sizeof(*ah));
 }
 
@@ -74,7 +77,8 @@ enum drop_reason arp_input(struct vnet *vn, const struct pkt *p, uint8_t *out,
 		return DROP_ARP_BAD_FORMAT;
 	if (cap < ARP_REPLY_LEN)
 		return DROP_NO_MBUF;
-	*out_len = arp_build_reply(vn, &req, out);
+	*out_len = arp_build(vn, RTE_ARP_OP_REPLY, &req.arp_sha, &req.arp_sha,
+			     req.arp_sip, out);
 	return DROP_NONE;
 }
 
@@ -93,17 +97,7 @@ size_t arp_build_request(const struct vnet *vn, uint8_t *out)
 {
 	static const struct rte_ether_addr bcast = {
 		{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
-	struct rte_arp_hdr *ah = (struct rte_arp_hdr *)(out + FRAME_ETH_LEN);
+	static const struct rte_ether_addr zero;
 
-	frame_eth(out, &vn->gw_mac, &bcast, RTE_ETHER_TYPE_ARP);
-	ah->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-	ah->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	ah->arp_hlen = RTE_ETHER_ADDR_LEN;
-	ah->arp_plen = 4;
-	ah->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
-	ah->arp_data.arp_sha = vn->gw_mac;
-	ah->arp_data.arp_sip = vn->gw4;
-	memset(&ah->arp_data.arp_tha, 0, sizeof(ah->arp_data.arp_tha));
-	ah->arp_data.arp_tip = vn->guest4;
-	return frame_pad(out, FRAME_ETH_LEN + sizeof(*ah));
+	return arp_build(vn, RTE_ARP_OP_REQUEST, &bcast, &zero, vn->guest4, out);
 }
