@@ -94,7 +94,8 @@ size_t icmp_error4(uint8_t *buf, size_t cap, const struct vnet *vn,
 	if (quote_len > ICMP_QUOTE_MAX)
 		quote_len = ICMP_QUOTE_MAX;
 	if (quote_len < FRAME_IP4_LEN ||
-	    cap < FRAME_ETH_LEN + FRAME_IP4_LEN + 8 + quote_len + FRAME_MIN_LEN)
+	    cap < RTE_MAX(FRAME_ETH_LEN + FRAME_IP4_LEN + 8 + quote_len,
+			  (size_t)FRAME_MIN_LEN))
 		return 0;
 	ih[0] = type;
 	ih[1] = code;

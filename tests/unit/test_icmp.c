@@ -151,3 +151,74 @@ Test(icmp, echo_to_other_address)
 		      "echo to 8.8.8.8 answered as if from the gateway");
 	cr_assert_eq(memcmp(before, f, len), 0, "frame left untouched");
 }
+
+/* The guest's datagram as an error quotes it: IPv4 header + UDP header */
+static void quote_udp(uint8_t *q, rte_be32_t dst, uint16_t dport)
+{
+	memset(q, 0, 28);
+	q[0] = 0x45;
+	q[8] = 1;		/* TTL 1: the probe that expired */
+	q[9] = 17;
+	memcpy(q + 12, &guest, 4);
+	memcpy(q + 16, &dst, 4);
+	q[20] = 0x9c;		/* source port 40000 */
+	q[21] = 0x40;
+	q[22] = (uint8_t)(dport >> 8);
+	q[23] = (uint8_t)dport;
+}
+
+Test(icmp, error_time_exceeded_from_router)
+{
+	static const rte_be32_t router = TF_IP(192, 0, 2, 1);
+	static const struct rte_ether_addr mac = { { 2, 0, 0, 0, 0, 2 } };
+	uint8_t q[28], out[256];
+	size_t n;
+	struct pkt r;
+
+	quote_udp(q, TF_IP(198, 51, 100, 7), 33434);
+	n = icmp_error4(out, sizeof(out), &vn, router, &mac, 11, 0, 0, q, sizeof(q));
+	cr_assert_eq(n, 14 + 20 + 8 + 28);
+	cr_assert_eq(parse_frame(out, (uint32_t)n, 0, &r), DROP_NONE,
+		     "IPv4 and ICMP checksums must hold");
+	cr_assert_eq(r.l4proto, 1);
+	cr_assert_eq(r.src4, router, "the router reports, not the gateway");
+	cr_assert_eq(r.dst4, guest);
+	cr_assert_eq(out[r.l4_off], 11);
+	cr_assert_eq(out[r.l4_off + 1], 0);
+	cr_assert_arr_eq(out + r.l4_off + 8, q, sizeof(q), "quote copied");
+	cr_assert_arr_eq(out, mac.addr_bytes, 6);
+	cr_assert_arr_eq(out + 6, vn.gw_mac.addr_bytes, 6);
+}
+
+Test(icmp, error_frag_needed_carries_mtu)
+{
+	static const struct rte_ether_addr mac = { { 2, 0, 0, 0, 0, 2 } };
+	uint8_t q[28], out[256];
+	size_t n;
+	struct pkt r;
+
+	quote_udp(q, TF_IP(198, 51, 100, 7), 53);
+	n = icmp_error4(out, sizeof(out), &vn, gw, &mac, 3, 4, 1400, q, sizeof(q));
+	cr_assert_gt(n, 0);
+	cr_assert_eq(parse_frame(out, (uint32_t)n, 0, &r), DROP_NONE);
+	cr_assert_eq(get16(out + r.l4_off + 6), 1400, "next-hop MTU in word 2");
+}
+
+Test(icmp, error_rejects_short_quote_and_small_buffer)
+{
+	static const struct rte_ether_addr mac = { { 2, 0, 0, 0, 0, 2 } };
+	uint8_t q[28], out[256], big[1200] = { 0x45 };
+	size_t n;
+	struct pkt r;
+
+	quote_udp(q, TF_IP(198, 51, 100, 7), 53);
+	cr_assert_eq(icmp_error4(out, sizeof(out), &vn, gw, &mac, 3, 3, 0, q, 19), 0,
+		     "a quote must hold at least the IPv4 header");
+	for (size_t cap = 0; cap < 14 + 20 + 8 + 28; cap++)
+		cr_assert_eq(icmp_error4(out, cap, &vn, gw, &mac, 3, 3, 0, q,
+					 sizeof(q)), 0, "cap %zu", cap);
+	memcpy(big, q, sizeof(q));
+	n = icmp_error4(f, sizeof(f), &vn, gw, &mac, 3, 3, 0, big, sizeof(big));
+	cr_assert_eq(n, 14 + 576, "quoted to 576 bytes at most (RFC 1812)");
+	cr_assert_eq(parse_frame(f, (uint32_t)n, 0, &r), DROP_NONE);
+}
