@@ -454,6 +454,7 @@ static void tcp_ooo_drain(struct tcp_conn *c)
 	while ((m = c->ooo) && seq_le((uint32_t)m->hash.usr, c->rcv_nxt)) {
 		uint32_t seq = (uint32_t)m->hash.usr;
 		uint32_t end = seq + m->pkt_len;
+		bool fin = m->hash.fdir.hi;
 
 		c->ooo = *mbuf_link(m);
 		c->n_ooo--;
@@ -461,11 +462,16 @@ static void tcp_ooo_drain(struct tcp_conn *c)
 			rte_pktmbuf_free(m);
 		else
 			tcp_queue(c, m, c->rcv_nxt - seq);
+		if (fin && end == c->rcv_nxt && !(c->flags & TCPF_GUEST_FIN)) {
+			c->rcv_nxt++;
+			c->flags |= TCPF_GUEST_FIN;
+		}
 	}
 }
 
+/* Hold a segment that arrived early; its FIN, if any, rides in hash.fdir.hi */
 static void tcp_ooo_insert(struct worker *w, struct tcp_conn *c,
-			   struct rte_mbuf *m, uint32_t seq)
+			   struct rte_mbuf *m, uint32_t seq, bool fin)
 {
 	struct rte_mbuf **pp = &c->ooo;
 
@@ -481,6 +487,7 @@ static void tcp_ooo_insert(struct worker *w, struct tcp_conn *c,
 		return;
 	}
 	m->hash.usr = seq;
+	m->hash.fdir.hi = fin;
 	*mbuf_link(m) = *pp;
 	*pp = m;
 	c->n_ooo++;
@@ -519,7 +526,7 @@ static void tcp_data_in(struct worker *w, struct tcp_conn *c,
 			counters_drop(&w->ctr, DROP_TCP_OUT_OF_WINDOW);
 			rte_pktmbuf_free(m);
 		} else {
-			tcp_ooo_insert(w, c, m, seq);
+			tcp_ooo_insert(w, c, m, seq, fin);
 		}
 		return;
 	}
