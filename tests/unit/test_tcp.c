@@ -307,6 +307,25 @@ Test(tcp, out_of_order_held_and_sacked)
 	finish();
 }
 
+/* A FIN riding on an early segment closes once the hole before it fills */
+Test(tcp, out_of_order_fin_kept)
+{
+	struct tcp_conn *c = guest_connect(1460, true, 7);
+	uint32_t b = g.snd_nxt;
+	uint8_t d[6], rd[6];
+
+	fill(d, sizeof(d), 0);
+	guest_seg(ACK | PSH | FIN, b + 3, g.rcv_nxt, d + 3, 3);
+	expect_seg(ACK, g.rcv_nxt, b, 0);
+	cr_assert_eq(c->n_ooo, 1);
+	guest_seg(ACK | PSH, b, g.rcv_nxt, d, 3);
+	expect_seg(ACK, g.rcv_nxt, b + 7, 0);	/* 6 bytes and the FIN */
+	host_read(rd, 6);
+	cr_assert(!memcmp(rd, d, 6));
+	host_expect_end(0);
+	finish();
+}
+
 /* ---- RST and SYN on a connection (RFC 5961) ---- */
 
 Test(tcp, rst_exact_closes)
