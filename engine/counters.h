@@ -71,7 +71,7 @@
 	X(UDP_NO_FD, "udp_no_file_descriptor")                          \
 	X(UDP_DST_REFUSED, "udp_destination_refused")                   \
 	X(UDP_SEND_FAILED, "udp_send_failed")                           \
-	X(UDP_FRAGMENT, "udp_fragmentation_failed")                     \
+	X(FRAGMENT_FAILED, "ipv4_fragmentation_failed")                 \
 	X(DNS_TOO_BIG, "dns_answer_too_big")                            \
 	X(DNS_UPSTREAM_SEND, "dns_upstream_send_failed")                \
 	X(DNS_UPSTREAM_TIMEOUT, "dns_upstream_timeout")                 \

@@ -75,6 +75,8 @@ static inline uint64_t worker_ev_tag(enum worker_ev type, uint32_t idx)
 /* The worker running on this thread, for timer callbacks */
 extern __thread struct worker *worker_self;
 
+/* Like worker_send(), fragmenting IPv4 frames above the guest's MTU */
+void worker_send_mtu(struct worker *w, unsigned pidx, struct rte_mbuf *m);
 /* Send an ARP request for the guest's address on port @pidx */
 void worker_arp_guest(struct worker *w, unsigned pidx);
 /* Queue a frame for TX on the worker's queue of port @pidx */

@@ -10,6 +10,7 @@
 #define BROTH_MBUF_CHAIN_H
 
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
@@ -25,5 +26,9 @@ static inline struct rte_mbuf **mbuf_link(struct rte_mbuf *m)
 }
 
 struct rte_mbuf *mbuf_chain_adj(struct rte_mbuf *m, uint32_t len);
+int mbuf_append_copy(struct rte_mempool *mp, struct rte_mbuf *m,
+		     const uint8_t *src, uint32_t len);
+unsigned mbuf_iov(const struct rte_mbuf *m, uint32_t off, struct iovec *iov,
+		  unsigned max);
 
 #endif

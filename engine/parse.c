@@ -118,6 +118,7 @@ static enum drop_reason parse_ipv4(struct pkt *p, unsigned flags)
 	p->l4_len = tot - ihl;
 	p->l4proto = ip->next_proto_id;
 	p->ttl = ip->time_to_live;
+	p->df = !!(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG));
 	p->src4 = ip->src_addr;
 	p->dst4 = ip->dst_addr;
 	l4 = p->data + p->l4_off;

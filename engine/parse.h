@@ -30,6 +30,7 @@ struct pkt {
 	uint16_t l4_off;	/* IPv4: after the header and options */
 	uint8_t l4proto;	/* IPPROTO_* */
 	uint8_t ttl;
+	uint8_t df;		/* IPv4 Don't Fragment set */
 	uint32_t l3_len;	/* IPv4 total length (frame padding excluded) */
 	uint32_t l4_len;	/* L4 header + payload */
 	uint32_t payload_off;	/* after the UDP/TCP/ICMP header */

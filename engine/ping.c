@@ -33,6 +33,7 @@
 #include "frame.h"
 #include "icmp.h"
 #include "log.h"
+#include "mbuf_chain.h"
 #include "ping.h"
 #include "sockerr.h"
 
@@ -148,12 +149,15 @@ void ping_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 	struct vnet *vn = w->e->ports[pidx].vn;
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_addr = { p->dst4 } };
+	struct iovec iov[PORT_TAP_MAX_SEGS];
+	struct msghdr msg = { .msg_name = &sa, .msg_namelen = sizeof(sa),
+			      .msg_iov = iov };
 	struct ping_flow *pf;
 	struct flow_key k;
 	int ttl = p->ttl;
 
 	if (ih->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ih->icmp_code ||
-	    vnet_in_subnet(vn, p->dst4) || m->nb_segs > 1) {
+	    vnet_in_subnet(vn, p->dst4)) {
 		counters_drop(&w->ctr, DROP_ICMP_UNSUPPORTED);
 		goto out;
 	}
@@ -165,8 +169,9 @@ void ping_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 	if (pf->ttl != p->ttl &&
 	    !setsockopt(pf->f.fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)))
 		pf->ttl = p->ttl;
-	if (sendto(pf->f.fd, ih, p->l4_len, MSG_DONTWAIT,
-		   (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - p->l4_off - p->l4_len));
+	msg.msg_iovlen = mbuf_iov(m, p->l4_off, iov, PORT_TAP_MAX_SEGS);
+	if (!msg.msg_iovlen || sockerr_sendmsg(pf->f.fd, &msg) < 0)
 		counters_drop(&w->ctr, DROP_PING_SEND_FAILED);
 	pf->last_tsc = rte_rdtsc();
 out:
@@ -179,29 +184,37 @@ static void ping_reply(struct worker *w, struct ping_flow *pf, uint8_t *icmp,
 {
 	const struct vnet *vn = w->e->ports[pf->f.pidx].vn;
 	struct rte_icmp_hdr *ih = (struct rte_icmp_hdr *)icmp;
+	struct rte_mempool *mp = w->e->ports[pf->f.pidx].pool;
+	const uint32_t hdr = FRAME_ETH_LEN + FRAME_IP4_LEN;
 	struct rte_mbuf *m;
+	uint32_t first;
 	uint8_t *buf;
 
 	if (len < sizeof(*ih) || ih->icmp_type != RTE_IP_ICMP_ECHO_REPLY)
 		return;
-	m = rte_pktmbuf_alloc(w->e->ports[pf->f.pidx].pool);
-	if (!m || rte_pktmbuf_tailroom(m) < FRAME_ETH_LEN + FRAME_IP4_LEN + len) {
+	ih->icmp_ident = pf->f.key.gport;
+	ih->icmp_cksum = 0;
+	ih->icmp_cksum = cksum_fold(ih, (uint32_t)len);
+	m = rte_pktmbuf_alloc(mp);
+	if (!m) {
+		counters_drop(&w->ctr, DROP_NO_MBUF);
+		return;
+	}
+	buf = rte_pktmbuf_mtod(m, uint8_t *);
+	first = RTE_MIN((uint32_t)len, rte_pktmbuf_tailroom(m) - hdr);
+	memcpy(buf + hdr, icmp, first);
+	m->data_len = m->pkt_len = (uint32_t)frame_pad(buf, hdr + first);
+	if (len > first && mbuf_append_copy(mp, m, icmp + first,
+					    (uint32_t)(len - first))) {
 		counters_drop(&w->ctr, DROP_NO_MBUF);
 		rte_pktmbuf_free(m);
 		return;
 	}
-	buf = rte_pktmbuf_mtod(m, uint8_t *);
-	ih->icmp_ident = pf->f.key.gport;
-	ih->icmp_cksum = 0;
-	ih->icmp_cksum = cksum_fold(ih, (uint32_t)len);
-	memcpy(buf + FRAME_ETH_LEN + FRAME_IP4_LEN, icmp, len);
 	frame_eth(buf, &vn->gw_mac, &pf->guest_mac, RTE_ETHER_TYPE_IPV4);
 	frame_ip4(buf + FRAME_ETH_LEN, flow_addr_v4(pf->f.key.raddr),
 		  flow_addr_v4(pf->f.key.gaddr), IPPROTO_ICMP, ttl,
 		  (uint16_t)len);
-	m->data_len = m->pkt_len =
-		(uint32_t)frame_pad(buf, FRAME_ETH_LEN + FRAME_IP4_LEN + len);
-	worker_send(w, pf->f.pidx, m);
+	worker_send_mtu(w, pf->f.pidx, m);
 }
 
 /* A raw socket's message starts with the IP header; a ping socket's does not */
@@ -236,12 +249,12 @@ static uint8_t ping_cmsg_ttl(struct msghdr *msg)
 
 static void ping_sock_read(struct worker *w, struct ping_flow *pf)
 {
-	uint8_t buf[2048];
+	uint8_t *buf = w->udp_scratch;	/* 64 KB, this worker's */
 
 	for (unsigned i = 0; i < PING_RECV_BATCH; i++) {
 		char cbuf[64];
 		struct sockaddr_in from;
-		struct iovec iov = { buf, sizeof(buf) };
+		struct iovec iov = { buf, UINT16_MAX };
 		struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from),
 				      .msg_iov = &iov, .msg_iovlen = 1,
 				      .msg_control = cbuf,

@@ -7,12 +7,35 @@
  * the socket's error queue, with the offender's address. The UDP and ICMP
  * flows drain it the same way and relay each error to the guest.
  */
+#include <errno.h>
 #include <sys/socket.h>
 
 #include "flow.h"
 #include "sockerr.h"
 
 #define SOCKERR_BATCH	32
+
+/**
+ * sockerr_sendmsg() - non-blocking send that survives a pending ICMP error
+ * @fd:		datagram socket with IP_RECVERR
+ * @msg:	what to send
+ *
+ * An ICMP error for an earlier datagram is also left as the socket's pending
+ * error, and the next send returns it instead of sending. That error is
+ * relayed from the error queue anyway, so the send is simply tried again.
+ *
+ * Return: bytes sent, or -1 with errno set
+ */
+ssize_t sockerr_sendmsg(int fd, const struct msghdr *msg)
+{
+	ssize_t r = sendmsg(fd, msg, MSG_DONTWAIT);
+
+	if (r < 0 && (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+		      errno == ENETUNREACH || errno == EHOSTDOWN ||
+		      errno == ENETDOWN || errno == EPROTO))
+		r = sendmsg(fd, msg, MSG_DONTWAIT);
+	return r;
+}
 
 /**
  * sockerr_drain() - read a socket's error queue, one @fn call per error

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <netinet/in.h>
 #include <linux/errqueue.h>
@@ -18,6 +19,7 @@ typedef void sockerr_fn(struct worker *w, struct flow *f,
 			const struct sockaddr_in *dst, const uint8_t *payload,
 			size_t len);
 
+ssize_t sockerr_sendmsg(int fd, const struct msghdr *msg);
 void sockerr_drain(struct worker *w, struct flow *f, uint8_t *buf, size_t cap,
 		   sockerr_fn *fn);
 

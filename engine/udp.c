@@ -31,7 +31,6 @@
 
 #include <rte_cycles.h>
 #include <rte_ip.h>
-#include <rte_ip_frag.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_timer.h>
@@ -41,17 +40,18 @@
 #include "flow_hash.h"
 #include "frame.h"
 #include "icmp.h"
+#include "mbuf_chain.h"
 #include "sockerr.h"
 #include "udp.h"
 
 #define UDP_RECV_BATCH		32
 #define UDP_SCRATCH		65536	/* largest datagram plus headers */
-#define UDP_FRAGS_MAX		64
 
 struct udp_flow {
 	struct flow f;
 	struct rte_ether_addr guest_mac;
 	uint8_t ttl;			/* IP_TTL currently set on the socket */
+	uint8_t pmtud;			/* IP_MTU_DISCOVER currently set */
 	uint64_t last_tsc;		/* last datagram either way */
 	struct rte_timer timer;		/* idle timeout */
 };
@@ -114,6 +114,7 @@ static struct udp_flow *udp_open(struct worker *w, unsigned pidx,
 	u->f.pidx = (uint16_t)pidx;
 	u->guest_mac = *mac;
 	u->ttl = 64;
+	u->pmtud = IP_PMTUDISC_WANT;	/* the kernel's default */
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	u->f.fd = fd;
 	ev.data.u64 = worker_ev_tag(WORKER_EV_UDP, u->f.idx);
@@ -145,6 +146,25 @@ static rte_be32_t udp_guest_src(const struct vnet *vn, rte_be32_t src)
 	return (src & RTE_BE32(0xff000000)) == RTE_BE32(0x7f000000) ? vn->gw4 : src;
 }
 
+/*
+ * The guest's TTL and DF bit become the socket's IP_TTL and path MTU
+ * discovery mode, so traceroute and PMTU discovery see the real path: a DF
+ * datagram too big for it fails with EMSGSIZE, which the error queue turns
+ * into "fragmentation needed" for the guest.
+ */
+static void udp_sock_opts(struct udp_flow *u, const struct pkt *p)
+{
+	int ttl = p->ttl, pmtud = p->df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
+
+	if (u->ttl != p->ttl &&
+	    !setsockopt(u->f.fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)))
+		u->ttl = p->ttl;
+	if (u->pmtud != pmtud &&
+	    !setsockopt(u->f.fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtud,
+			sizeof(pmtud)))
+		u->pmtud = (uint8_t)pmtud;
+}
+
 /**
  * udp_guest_input() - a datagram from the guest, on its owner worker
  * @w:		worker
@@ -163,7 +183,6 @@ void udp_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 			      .msg_iov = iov };
 	struct flow_key k;
 	struct udp_flow *u;
-	int ttl = p->ttl;
 
 	flow_key_v4(&k, vn->id, IPPROTO_UDP, p->src4, p->sport, 0, 0);
 	u = (struct udp_flow *)flow_lookup(&w->udp, &k);
@@ -174,17 +193,13 @@ void udp_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 	if (!u && !(u = udp_open(w, pidx, &k,
 				 &((const struct rte_ether_hdr *)p->data)->src_addr)))
 		goto out;
-	if (u->ttl != p->ttl &&
-	    !setsockopt(u->f.fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)))
-		u->ttl = p->ttl;
-	rte_pktmbuf_adj(m, (uint16_t)p->payload_off);
-	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - p->payload_len));
-	for (struct rte_mbuf *s = m; s && msg.msg_iovlen < PORT_TAP_MAX_SEGS;
-	     s = s->next, msg.msg_iovlen++) {
-		iov[msg.msg_iovlen].iov_base = rte_pktmbuf_mtod(s, void *);
-		iov[msg.msg_iovlen].iov_len = s->data_len;
-	}
-	if (sendmsg(u->f.fd, &msg, MSG_DONTWAIT) < 0)
+	udp_sock_opts(u, p);
+	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - p->payload_off -
+				       p->payload_len));
+	msg.msg_iovlen = mbuf_iov(m, p->payload_off, iov, PORT_TAP_MAX_SEGS);
+	if (p->payload_len && !msg.msg_iovlen)
+		counters_drop(&w->ctr, DROP_ETH_MULTISEG);
+	else if (sockerr_sendmsg(u->f.fd, &msg) < 0 && errno != EMSGSIZE)
 		counters_drop(&w->ctr, DROP_UDP_SEND_FAILED);
 	u->last_tsc = rte_rdtsc();
 out:
@@ -212,57 +227,6 @@ static void udp_headers(struct udp_flow *u, const struct vnet *vn,
 						     FRAME_ETH_LEN + FRAME_IP4_LEN);
 }
 
-/* Copy the tail of a long datagram from scratch into a chain after @m */
-static int udp_chain_tail(struct rte_mempool *mp, struct rte_mbuf *m,
-			  const uint8_t *src, uint32_t len)
-{
-	uint16_t room = (uint16_t)(rte_pktmbuf_data_room_size(mp) -
-				   RTE_PKTMBUF_HEADROOM);
-
-	while (len) {
-		struct rte_mbuf *s = rte_pktmbuf_alloc(mp);
-		uint16_t n = (uint16_t)RTE_MIN(len, (uint32_t)room);
-
-		if (!s || rte_pktmbuf_chain(m, s)) {
-			rte_pktmbuf_free(s);
-			return -ENOMEM;
-		}
-		memcpy(rte_pktmbuf_append(s, n), src, n);
-		m->pkt_len += n;	/* append on s counted s only */
-		src += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* Split a frame above the guest's MTU into IPv4 fragments and send them */
-static void udp_fragment(struct worker *w, struct udp_flow *u,
-			 struct rte_mbuf *m, const struct vnet *vn)
-{
-	struct rte_mempool *mp = w->e->ports[u->f.pidx].pool;
-	struct rte_mbuf *frags[UDP_FRAGS_MAX];
-	int n;
-
-	rte_pktmbuf_adj(m, FRAME_ETH_LEN);
-	/* frame_ip4() sets DF, which the fragmenter rightly refuses to break */
-	rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *)->fragment_offset = 0;
-	n = rte_ipv4_fragment_packet(m, frags, UDP_FRAGS_MAX, vn->mtu, mp, mp);
-	rte_pktmbuf_free(m);
-	if (n < 0) {
-		counters_drop(&w->ctr, DROP_UDP_FRAGMENT);
-		return;
-	}
-	for (int i = 0; i < n; i++) {
-		uint8_t *eh = (uint8_t *)rte_pktmbuf_prepend(frags[i], FRAME_ETH_LEN);
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + FRAME_ETH_LEN);
-
-		frame_eth(eh, &vn->gw_mac, &u->guest_mac, RTE_ETHER_TYPE_IPV4);
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		worker_send(w, u->f.pidx, frags[i]);
-	}
-}
-
 static void udp_to_guest(struct worker *w, struct udp_flow *u,
 			 struct rte_mbuf *m, const uint8_t *tail, uint32_t len,
 			 const struct sockaddr_in *from)
@@ -273,17 +237,14 @@ static void udp_to_guest(struct worker *w, struct udp_flow *u,
 	m->data_len = (uint16_t)(FRAME_UDP4_OFF + RTE_MIN(len, first));
 	m->pkt_len = m->data_len;
 	if (len > first &&
-	    udp_chain_tail(w->e->ports[u->f.pidx].pool, m, tail, len - first)) {
+	    mbuf_append_copy(w->e->ports[u->f.pidx].pool, m, tail, len - first)) {
 		counters_drop(&w->ctr, DROP_NO_MBUF);
 		rte_pktmbuf_free(m);
 		return;
 	}
 	udp_headers(u, vn, m, udp_guest_src(vn, from->sin_addr.s_addr),
 		    from->sin_port, (uint16_t)len);
-	if (FRAME_IP4_LEN + 8 + len > vn->mtu)
-		udp_fragment(w, u, m, vn);
-	else
-		worker_send(w, u->f.pidx, m);
+	worker_send_mtu(w, u->f.pidx, m);
 }
 
 static void udp_sock_read(struct worker *w, struct udp_flow *u)
@@ -356,8 +317,12 @@ static void udp_relay_error(struct worker *w, struct flow *f,
 	struct rte_mbuf *m;
 	size_t n;
 
-	if (ee->ee_origin != SO_EE_ORIGIN_ICMP)
-		return;		/* local errors (e.g. EMSGSIZE) have no ICMP */
+	bool local_mtu = ee->ee_origin == SO_EE_ORIGIN_LOCAL &&
+			 ee->ee_errno == EMSGSIZE;
+
+	/* a DF datagram above a known path MTU: the host stack refused it */
+	if (ee->ee_origin != SO_EE_ORIGIN_ICMP && !local_mtu)
+		return;
 	m = rte_pktmbuf_alloc(w->e->ports[u->f.pidx].pool);
 	if (!m) {
 		counters_drop(&w->ctr, DROP_NO_MBUF);
@@ -365,11 +330,17 @@ static void udp_relay_error(struct worker *w, struct flow *f,
 	}
 	(void)payload;		/* the quote needs only the UDP header */
 	udp_quote(u, vn, dst, (uint32_t)len, quote);
-	n = icmp_error4(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m),
-			vn, udp_guest_src(vn, off->sin_addr.s_addr),
-			&u->guest_mac, ee->ee_type, ee->ee_code,
-			ee->ee_type == 3 && ee->ee_code == 4 ? ee->ee_info : 0,
-			quote, sizeof(quote));
+	if (local_mtu)
+		n = icmp_error4(rte_pktmbuf_mtod(m, uint8_t *),
+				rte_pktmbuf_tailroom(m), vn, vn->gw4, &u->guest_mac,
+				3, 4, ee->ee_info, quote, sizeof(quote));
+	else
+		n = icmp_error4(rte_pktmbuf_mtod(m, uint8_t *),
+				rte_pktmbuf_tailroom(m), vn,
+				udp_guest_src(vn, off->sin_addr.s_addr),
+				&u->guest_mac, ee->ee_type, ee->ee_code,
+				ee->ee_type == 3 && ee->ee_code == 4 ?
+				ee->ee_info : 0, quote, sizeof(quote));
 	if (!n) {
 		rte_pktmbuf_free(m);
 		return;

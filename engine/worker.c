@@ -29,6 +29,7 @@
 
 #include <rte_cycles.h>
 #include <rte_ip.h>
+#include <rte_ip_frag.h>
 #include <rte_udp.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -36,6 +37,7 @@
 
 #include "engine.h"
 #include "flow_hash.h"
+#include "frame.h"
 #include "icmp.h"
 #include "log.h"
 #include "parse.h"
@@ -109,6 +111,51 @@ void worker_send(struct worker *w, unsigned pidx, struct rte_mbuf *m)
 	n = impair_burst(w->im_tx[pidx], &m, 1, out, 2, rte_rdtsc());
 	for (unsigned i = 0; i < n; i++)
 		worker_tx_raw(w, pidx, out[i]);
+}
+
+#define WORKER_FRAGS_MAX	64
+
+/**
+ * worker_send_mtu() - send an IPv4 frame, fragmented at the guest's MTU
+ * @w:		worker
+ * @pidx:	port index
+ * @m:		Ethernet + IPv4 frame, possibly a chain; consumed
+ *
+ * Datagrams from the host (UDP, echo replies) may be up to 64 KB while the
+ * guest's link is smaller: split them with rte_ip_frag, without copying.
+ */
+void worker_send_mtu(struct worker *w, unsigned pidx, struct rte_mbuf *m)
+{
+	const struct port *pt = &w->e->ports[pidx];
+	struct rte_ether_hdr eh = *rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_mbuf *frags[WORKER_FRAGS_MAX];
+	int n;
+
+	if (m->pkt_len <= FRAME_ETH_LEN + (uint32_t)pt->vn->mtu) {
+		worker_send(w, pidx, m);
+		return;
+	}
+	rte_pktmbuf_adj(m, FRAME_ETH_LEN);
+	/* frame_ip4() sets DF, which the fragmenter rightly refuses to break */
+	rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *)->fragment_offset = 0;
+	n = rte_ipv4_fragment_packet(m, frags, WORKER_FRAGS_MAX, pt->vn->mtu,
+				     pt->pool, pt->pool);
+	rte_pktmbuf_free(m);
+	if (n < 0) {
+		counters_drop(&w->ctr, DROP_FRAGMENT_FAILED);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		struct rte_ipv4_hdr *ip;
+
+		rte_memcpy(rte_pktmbuf_prepend(frags[i], FRAME_ETH_LEN), &eh,
+			   sizeof(eh));
+		ip = rte_pktmbuf_mtod_offset(frags[i], struct rte_ipv4_hdr *,
+					     FRAME_ETH_LEN);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		worker_send(w, pidx, frags[i]);
+	}
 }
 
 /**
@@ -257,7 +304,7 @@ static bool worker_frame(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 		}
 		rte_pktmbuf_trim(m, m->pkt_len - (p.l3_off + p.l3_len));
 		counters_add(&w->ctr.answered, 1);
-		worker_send(w, pidx, m);
+		worker_send_mtu(w, pidx, m);
 		return false;
 	}
 	worker_handoff(w, m, &p, vn->id, wake_mask);

@@ -17,6 +17,9 @@ PACKAGES=(
 	coreutils util-linux
 	# TCP integration tests: clients, servers, checksums (sha256sum: coreutils)
 	curl iperf3 python3
+	# UDP, DNS and ICMP integration tests: dig, a test-only DNS upstream (the
+	# executable, not the dnsmasq service), traces
+	bind9-dnsutils dnsmasq-base socat traceroute iputils-tracepath
 	# script lint (tools/test)
 	shellcheck
 )

@@ -46,6 +46,7 @@ struct dns_pending {
 	uint16_t orig_id;		/* the guest's ID */
 	uint16_t pidx;
 	uint8_t worker;			/* who sends the answer */
+	uint8_t up;			/* upstream asked: dns_up[up] */
 	rte_be32_t gaddr;
 	rte_be16_t gport;
 	struct rte_ether_addr mac;
@@ -152,9 +153,23 @@ static bool dns_fwd_send(struct slowpath *sp, struct dns_pending *pe,
 		return false;
 	memcpy(d->buf, msg, len);
 	memcpy(d->buf, &id, 2);
+	pe->deadline = rte_rdtsc() + rte_get_tsc_hz() / 1000 * DNS_FWD_TIMEOUT_MS;
 	return sendto(d->fd, d->buf, len, MSG_DONTWAIT,
-		      (const struct sockaddr *)&sp->e->dns_up[0],
-		      sizeof(sp->e->dns_up[0])) == (ssize_t)len;
+		      (const struct sockaddr *)&sp->e->dns_up[pe->up],
+		      sizeof(sp->e->dns_up[pe->up])) == (ssize_t)len;
+}
+
+/*
+ * The upstream stayed silent: ask the next one, with the question alone
+ * (an EDNS record, if any, was not kept), before giving up.
+ */
+static bool dns_fwd_next_upstream(struct slowpath *sp, struct dns_pending *pe)
+{
+	if (pe->up + 1u >= sp->e->n_dns_up || pe->qlen < DNS_HDR_LEN)
+		return false;
+	pe->up++;
+	pe->q[10] = pe->q[11] = 0;	/* ARCOUNT */
+	return dns_fwd_send(sp, pe, pe->q, pe->qlen);
 }
 
 /**
@@ -197,8 +212,7 @@ enum drop_reason dns_fwd_query(struct slowpath *sp, struct vnet *vn,
 	*pe = (struct dns_pending){ .used = 1, .up_id = pe->up_id,
 		.orig_id = q.id, .pidx = vn->id,
 		.worker = (uint8_t)worker, .gaddr = p->src4, .gport = p->sport,
-		.mac = tmp.mac, .qlen = q.qlen,
-		.deadline = rte_rdtsc() + rte_get_tsc_hz() / 1000 * DNS_FWD_TIMEOUT_MS };
+		.mac = tmp.mac, .qlen = q.qlen };
 	memcpy(pe->q, msg, RTE_MIN((size_t)q.qlen, sizeof(pe->q)));
 	if (!dns_fwd_send(sp, pe, msg, p->payload_len)) {
 		dns_fwd_release(d, pe);
@@ -269,7 +283,7 @@ void dns_fwd_expire(struct slowpath *sp, uint64_t now)
 		struct dns_query q;
 		int n;
 
-		if (!pe->used || now < pe->deadline)
+		if (!pe->used || now < pe->deadline || dns_fwd_next_upstream(sp, pe))
 			continue;
 		if (!dns_parse_query(pe->q, pe->qlen, &q) &&
 		    (n = dns_build_error(&q, pe->q, DNS_RCODE_SERVFAIL, out,

@@ -40,7 +40,7 @@ TXT="broth dns test; upstream dnsmasq"
 
 # start_dnsmasq: the upstream in HOSTNS on 127.0.0.1:53 (UDP and TCP); sets DNSMASQ_PID
 start_dnsmasq() {
-	start_server "$HOSTNS" 53 dnsmasq dnsmasq --no-daemon --no-resolv --no-hosts \
+	start_server "$HOSTNS" 53 dnsmasq dnsmasq --conf-file=/dev/null --no-daemon --no-resolv --no-hosts \
 		--addn-hosts="$TMP/hosts" --port 53 --listen-address=127.0.0.1 --bind-interfaces \
 		--pid-file="$TMP/dnsmasq.pid" --user=root --log-facility=- \
 		--txt-record="txt.test,$TXT" --local=/test/

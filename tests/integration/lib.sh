@@ -326,6 +326,52 @@ udhcpc_once() {
 	pass "udhcpc in $ns: lease bound"
 }
 
+# snmp NS PROTO FIELD: a counter of /proc/net/snmp in NS, e.g. "Ip ReasmOKs",
+# "Udp RcvbufErrors", "Icmp InDestUnreachs" (empty if there is no such field)
+snmp() {
+	ip netns exec "$1" awk -v p="$2:" -v f="$3" '$1 == p { if (!h) { for (i = 2; i <= NF; i++)
+		if ($i == f) c = i; h = 1 } else if (c) print $c }' /proc/net/snmp
+}
+
+# --- a routed path beyond the host netns -----------------------------------
+
+# Addresses of new_routed_path's chain
+PATH_HOST=10.201.0.1	# HOSTNS end of the first link
+PATH_ROUTER=10.201.0.2	# the router, as the host sees it
+PATH_ROUTER2=10.202.0.1	# the router, as the far end sees it
+PATH_FAR=10.202.0.2	# the far end
+
+# new_routed_path MTU: beyond HOSTNS, a router netns and a far netns
+#   HOSTNS 10.201.0.1/30 = 10.201.0.2 ROUTERNS 10.202.0.1/30 = 10.202.0.2 FARNS
+# (veth pairs; the router-far link has MTU MTU), forwarding on in the router,
+# routes both ways, ICMP error rate limits off in the router and the far end
+# (traces draw errors in bursts). Sets ROUTERNS and FARNS; waits (bounded)
+# until HOSTNS reaches the far end.
+new_routed_path() {
+	local mtu=$1 l ns
+	new_netns ROUTERNS r
+	new_netns FARNS f
+	ip link add h0 netns "$HOSTNS" type veth peer name r0 netns "$ROUTERNS" || fail "veth host-router"
+	ip link add r1 netns "$ROUTERNS" type veth peer name f0 netns "$FARNS" || fail "veth router-far"
+	ip -n "$HOSTNS" addr add "$PATH_HOST/30" dev h0 || fail "address on h0"
+	ip -n "$ROUTERNS" addr add "$PATH_ROUTER/30" dev r0 || fail "address on r0"
+	ip -n "$ROUTERNS" addr add "$PATH_ROUTER2/30" dev r1 || fail "address on r1"
+	ip -n "$FARNS" addr add "$PATH_FAR/30" dev f0 || fail "address on f0"
+	ip -n "$ROUTERNS" link set r1 mtu "$mtu" || fail "mtu on r1"
+	ip -n "$FARNS" link set f0 mtu "$mtu" || fail "mtu on f0"
+	for l in "$HOSTNS h0" "$ROUTERNS r0" "$ROUTERNS r1" "$FARNS f0"; do
+		ip -n "${l% *}" link set "${l#* }" up || fail "link ${l#* } up in ${l% *}"
+	done
+	ip -n "$HOSTNS" route add "${PATH_FAR%.*}.0/30" via "$PATH_ROUTER" || fail "route to the far net"
+	ip -n "$FARNS" route add default via "$PATH_ROUTER2" || fail "far default route"
+	ip netns exec "$ROUTERNS" sysctl -qw net.ipv4.ip_forward=1 || fail "forwarding in the router"
+	for ns in "$ROUTERNS" "$FARNS"; do
+		ip netns exec "$ns" sysctl -qw net.ipv4.icmp_ratelimit=0 || fail "icmp_ratelimit in $ns"
+	done
+	wait_until 5 _far_answers || fail "$PATH_FAR does not answer from $HOSTNS"
+}
+_far_answers() { ip netns exec "$HOSTNS" ping -n -c 1 -W 1 "$PATH_FAR" >/dev/null 2>&1; }
+
 # --- TCP: host-side servers, broth's fds and counters ----------------------
 
 # python3 used for the test servers and clients (tools/deps.sh installs it)

@@ -25,12 +25,12 @@ want=$(sha256sum "$TMP/www/blob" | cut -d' ' -f1)
 
 # transfer LABEL: download and upload, both checked
 transfer() {
-	local rc=0 code size speed got_sha got_n t0
+	local rc=0 code got_sha got_n t0
 	t0=$SECONDS
 	gexec curl -sS -m "$LIMIT" -o "$TMP/down" -w '%{http_code} %{size_download}\n' \
 		"http://10.0.0.1:$PORT/blob" >"$TMP/down.w" 2>"$TMP/down.err" || rc=$?
 	[ "$rc" -eq 0 ] || { sed 's/^/  | /' "$TMP/down.err" >&2; fail_stats "$1: download exit status $rc"; }
-	read -r code size <"$TMP/down.w"
+	read -r code _ <"$TMP/down.w"
 	assert_eq "$1: download status" 200 "$code"
 	assert_eq "$1: download sha256" "$want" "$(sha256sum "$TMP/down" | cut -d' ' -f1)"
 	info "$1: download of $MB MiB in $((SECONDS - t0)) s"

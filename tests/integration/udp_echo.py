@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """udp_echo.py - UDP peers for broth's UDP tests.
 
-    udp_echo.py server PORT [--count N] [--timeout S]
-        bind 127.0.0.1:PORT and send every datagram back to its sender;
+    udp_echo.py server PORT [--count N] [--timeout S] [--bind ADDR] [--silent]
+        bind ADDR:PORT (default 127.0.0.1) and send every datagram back to its
+        sender (with --silent: read and drop it);
         exit after N datagrams (default: unbounded), after S seconds
         without a datagram (default 30), or on SIGTERM; prints
         "echo: served N, bytes B"
@@ -20,6 +21,11 @@
         a connected UDP socket sends one datagram to ADDR:PORT; prints
         "refused" when recv() fails with ECONNREFUSED, else what happened
         ("timeout", "data" or the errno name); exit 0 only on "refused"
+    udp_echo.py alternate ADDR OPEN CLOSED N [--timeout S]
+        one unconnected socket sends, N times, a datagram to the closed port
+        CLOSED and right after it one to the echo server on OPEN, and waits
+        for that echo (no retry); gives up after 10 missing echoes; prints
+        "ok N/N echoed" or "FAIL E/N echoed"
     udp_echo.py ports ADDR PORT K [--timeout S]
         K sockets, each from its own source port, send one datagram to
         ADDR:PORT and wait for the echo; prints "ok K/K echoed" or FAIL
@@ -28,7 +34,6 @@ Every wait is bounded; the seed is fixed, so runs are reproducible.
 """
 import argparse
 import errno
-import os
 import random
 import select
 import signal
@@ -73,11 +78,11 @@ def payload(seq, size):
     return bytes((b ^ h) & 0xFF for b, h in zip(body[:size], head[-size:]))
 
 
-def mode_server(port, count, timeout):
+def mode_server(port, count, timeout, bind, silent=False):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
-    s.bind(("127.0.0.1", port))
+    s.bind((bind, port))
     served = nbytes = 0
     stop = False
 
@@ -99,6 +104,10 @@ def mode_server(port, count, timeout):
         except InterruptedError:
             continue
         last = time.monotonic()
+        if silent:
+            served += 1
+            nbytes += len(data)
+            continue
         try:
             s.sendto(data, peer)
         except OSError as e:
@@ -220,6 +229,35 @@ def mode_refused(addr, port, timeout):
     return 0 if what == "refused" else 1
 
 
+def mode_alternate(addr, port_open, port_closed, n, timeout):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    ok = 0
+    missed = []
+    for i in range(n):
+        msg = f"alternate-{i}".encode()
+        s.sendto(b"nobody", (addr, port_closed))
+        s.sendto(msg, (addr, port_open))
+        try:
+            while True:
+                data, _ = s.recvfrom(2048)
+                if data == msg:
+                    ok += 1
+                    break
+        except socket.timeout:
+            missed.append(i)
+            if len(missed) >= 10:
+                print(f"giving up after {i + 1} rounds", flush=True)
+                break
+        except OSError as e:
+            print(f"FAIL recvfrom: {e!r}", flush=True)
+            return 1
+    if missed:
+        print(f"missed: {missed[:20]}", flush=True)
+    print(("ok " if ok == n else "FAIL ") + f"{ok}/{n} echoed", flush=True)
+    return 0 if ok == n else 1
+
+
 def mode_ports(addr, port, k, timeout):
     socks = []
     ok = 0
@@ -254,6 +292,8 @@ def main():
     p.add_argument("port", type=int)
     p.add_argument("--count", type=int, default=None)
     p.add_argument("--timeout", type=float, default=30.0)
+    p.add_argument("--bind", default="127.0.0.1")
+    p.add_argument("--silent", action="store_true")
     p = sub.add_parser("client")
     p.add_argument("addr")
     p.add_argument("port", type=int)
@@ -267,6 +307,12 @@ def main():
     p.add_argument("addr")
     p.add_argument("port", type=int)
     p.add_argument("--timeout", type=float, default=3.0)
+    p = sub.add_parser("alternate")
+    p.add_argument("addr")
+    p.add_argument("port_open", type=int)
+    p.add_argument("port_closed", type=int)
+    p.add_argument("n", type=int)
+    p.add_argument("--timeout", type=float, default=0.5)
     p = sub.add_parser("ports")
     p.add_argument("addr")
     p.add_argument("port", type=int)
@@ -274,7 +320,7 @@ def main():
     p.add_argument("--timeout", type=float, default=1.0)
     a = ap.parse_args()
     if a.mode == "server":
-        return mode_server(a.port, a.count, a.timeout)
+        return mode_server(a.port, a.count, a.timeout, a.bind, a.silent)
     if a.mode == "client":
         return mode_client(a.addr, a.port, a.n, a.timeout, a.retries, a.window)
     if a.mode == "sizes":
@@ -283,6 +329,8 @@ def main():
         return 0
     if a.mode == "refused":
         return mode_refused(a.addr, a.port, a.timeout)
+    if a.mode == "alternate":
+        return mode_alternate(a.addr, a.port_open, a.port_closed, a.n, a.timeout)
     if a.mode == "ports":
         return mode_ports(a.addr, a.port, a.k, a.timeout)
     return 2

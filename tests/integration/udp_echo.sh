@@ -5,8 +5,8 @@
 #     edge sizes 1, 2, 100, 1472, 1473, 1500, 8000, 9000, 30000, 65000, then
 #     a reproducible random mix): every echo byte for byte equal, none lost
 #     (fragmented at the guest MTU toward the guest, reassembled from it);
-#   - a connected guest socket to a closed host port sees ECONNREFUSED (the
-#     host's ICMP port unreachable, relayed by broth);
+#   - a connected guest socket (Python, and socat) to a closed host port sees
+#     ECONNREFUSED (the host's ICMP port unreachable, relayed by broth);
 #   - broth holds one host socket per guest port, and with --udp-timeout 3 its
 #     fd count returns to the baseline within 10 s once traffic stops.
 #
@@ -15,7 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_broth
-require_cmd ss ip "$PYTHON"
+require_cmd ss ip socat "$PYTHON"
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 N=${UDP_DATAGRAMS:-10000}
@@ -32,12 +32,13 @@ ns_udp_bound() {
 	[ -n "$(ip netns exec "$1" ss -Hlun "sport = :$2" 2>/dev/null)" ]
 }
 
-# udp_snmp NS: the kernel's UDP drop counters in NS (receive buffer full,
-# send buffer full, bad checksum), one line
-udp_snmp() {
-	ip netns exec "$1" awk '/^Udp:/ { if (!h) { split($0, k); h = 1 } else { split($0, v);
-		for (i = 2; i <= NF; i++) if (k[i] ~ /Errors|InErrors/) printf "%s %s ", k[i], v[i] } }
-		END { print "" }' /proc/net/snmp
+# udp_drops NS: the kernel's UDP drop counters in NS, one line
+udp_drops() {
+	local f line=
+	for f in InErrors RcvbufErrors SndbufErrors InCsumErrors; do
+		line="$line$f $(snmp "$1" Udp "$f") "
+	done
+	printf '%s\n' "$line"
 }
 
 new_pair
@@ -57,13 +58,16 @@ sleep 0.5
 assert_eq "broth fds at rest" "$base" "$(fd_count "$BROTH_PID")"
 
 # 1. the echo run
+# echoes above 1472 bytes reach the guest as fragments of its MTU (1500)
+frag_want=$("$PYTHON" "$HERE/udp_echo.py" sizes "$N" | awk '$1 > 1472 { n++ } END { print n + 0 }')
+reasm0=$(snmp "$GUESTNS" Ip ReasmOKs)
 t0=$SECONDS
 rc=0
 gexec timeout 120 "$PYTHON" "$HERE/udp_echo.py" client 10.0.0.1 "$PORT" "$N" \
 	--window "$WINDOW" --timeout 0.5 --retries 3 >"$LOG_DIR/client.log" 2>&1 || rc=$?
 sed 's/^/  | /' "$LOG_DIR/client.log"
-info "host netns UDP: $(udp_snmp "$HOSTNS")"
-info "guest netns UDP: $(udp_snmp "$GUESTNS")"
+info "host netns UDP: $(udp_drops "$HOSTNS")"
+info "guest netns UDP: $(udp_drops "$GUESTNS")"
 line=$(grep -E '^(ok|FAIL) sent ' "$LOG_DIR/client.log" | tail -n 1)
 [ -n "$line" ] || fail_stats "client printed no result (exit $rc)"
 [[ $line =~ echoed\ ([0-9]+),\ lost\ ([0-9]+),\ mismatched\ ([0-9]+),\ retries\ ([0-9]+) ]] ||
@@ -73,6 +77,10 @@ assert_eq "mismatched echoes" 0 "$mism"
 [ "$lost" -le "$MAX_LOST" ] || fail_stats "$lost of $N datagrams lost after 3 retries (allowed $MAX_LOST)"
 [ $((echoed + lost)) -eq "$N" ] || fail_stats "client finished $echoed echoed + $lost lost of $N"
 pass "$echoed/$N datagrams (1..65000 bytes) echoed intact, $lost lost, $retries retries, $((SECONDS - t0))s"
+reasm=$(($(snmp "$GUESTNS" Ip ReasmOKs) - reasm0))
+[ "$reasm" -ge "$frag_want" ] ||
+	fail "the guest reassembled $reasm datagrams (want >= $frag_want echoes above 1472 bytes, fragmented at MTU 1500)"
+pass "the guest reassembled $reasm datagrams ($frag_want echoes above 1472 bytes)"
 
 stats=$(broth_stats)
 udp=$(printf '%s\n' "$stats" | grep '^stats: workers total:   udp ' || true)
@@ -88,6 +96,15 @@ out=$(gexec timeout 10 "$PYTHON" "$HERE/udp_echo.py" refused 10.0.0.1 "$CLOSED" 
 read -r what ms <<<"$out"
 assert_eq "connected UDP socket to 10.0.0.1:$CLOSED" refused "$what"
 pass "ECONNREFUSED after $ms ms"
+# the same with socat, a real client: an echo, then "Connection refused"
+got=$(echo "hello from socat" | gexec timeout 10 socat -t 2 - "UDP:10.0.0.1:$PORT" 2>&1) || true
+assert_eq "socat UDP:10.0.0.1:$PORT echo" "hello from socat" "$got"
+rc=0
+echo "anyone?" | gexec timeout 10 socat -t 2 - "UDP:10.0.0.1:$CLOSED" >"$TMP/socat.out" 2>&1 || rc=$?
+sed 's/^/  | /' "$TMP/socat.out"
+[ "$rc" -ne 0 ] && grep -q 'Connection refused' "$TMP/socat.out" ||
+	fail "socat UDP:10.0.0.1:$CLOSED: no 'Connection refused' (exit $rc)"
+pass "socat UDP:10.0.0.1:$CLOSED: Connection refused (exit $rc)"
 stats=$(broth_stats)
 relayed=$(printf '%s\n' "$stats" | sed -n 's/^stats: workers total:   udp .* icmp_errors_relayed \([0-9]*\)$/\1/p')
 [ "${relayed:-0}" -ge 1 ] || fail "icmp_errors_relayed ${relayed:-0} (want >= 1)"

@@ -40,6 +40,10 @@ print(int(s["packets"]), int(s["lost_packets"]), "%.2f" % s["lost_percent"],
 		"$LOG_DIR/$name.json" "$len") || fail "$name: no end.sum in its JSON"
 	read -r pkts lost pct mbps <<<"$res"
 	info "$name: sent $pkts, lost $lost ($pct %), received $mbps Mbit/s of payload"
+	# where the losses are (cumulative over the runs): the guest's tap queue
+	# (TX dropped), a receiving socket's buffer (RcvbufErrors)
+	info "  so far: guest eth0 tx dropped $(gexec cat /sys/class/net/eth0/statistics/tx_dropped), Udp RcvbufErrors" \
+		"host $(snmp "$HOSTNS" Udp RcvbufErrors) guest $(snmp "$GUESTNS" Udp RcvbufErrors)"
 	[ $((pkts - lost)) -gt 0 ] || fail_stats "$name: the receiver got no packet ($pkts sent, $lost lost)"
 	[ "$lost" -lt "$pkts" ] || fail_stats "$name: 100 % loss"
 	pass "iperf3 -u -l $len ${2:-  }: receiver got $((pkts - lost))/$pkts datagrams"
