@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # tcp.sh - broth against slirp4netns and pasta on the shared peer harness
-# (../shared/bench/peers), TCP suites only: tcp, rr, crr, hold, fwd.
+# (../shared/bench/peers): all suites broth supports - tcp, udp, rr (TCP and
+# UDP), ping, crr, dns, hold, fwd (the name is historical: it began TCP-only).
 #
 #   sudo bench/tcp.sh                                  # smoke: 1 run, 5 s
 #   sudo RUNS=3 DURATION=10 bench/tcp.sh               # full
 #   sudo MTUS=1500 TESTS=tcp,rr,crr RUNS=1 DURATION=3 NAME=smoke bench/tcp.sh
+#   sudo ENGINES=broth-w2 MTUS=1500 TESTS=tcp NAME=SAME bench/tcp.sh   # add a column
 #
 # Environment (defaults in brackets):
 #   RUNS [1]  DURATION [5]    --runs / --duration of bench.sh
 #   MTUS ["1500 65520"]       guest MTUs, one bench.sh call per MTU and engine
-#   ENGINES ["broth slirp4netns pasta"]
-#   TESTS [tcp,rr,crr,hold,fwd]   suites at MTU 1500
+#   ENGINES ["broth slirp4netns pasta"]  also broth-wN: broth with --workers N
+#                             (its own label broth-wN-mtuM, next to broth's)
+#   TESTS [tcp,udp,rr,ping,crr,dns,hold,fwd]   suites at MTU 1500
 #   TESTS_JUMBO [tcp,fwd]     suites at any MTU above 1500 (rr/crr/hold do not
 #                             depend on the MTU)
+#   DNS_DURATION [5]          --dns-duration of bench.sh (seconds per DNS run)
+#   BROTH_DNS [127.0.0.1]     broth --dns: its forwarder on 10.0.0.1:53 asks the
+#                             harness's dnsmasq on the host netns's 127.0.0.1
 #   HOLD                      --hold checkpoints (bench.sh default 5000,10000,50000,
 #                             capped below RLIMIT_NOFILE)
 #   BROTH_WORKERS [1]         broth --workers; the harness pins every NAT to one
@@ -21,7 +27,7 @@
 #                             minutes of benchmarking (the report says what was skipped)
 #   RUN_MAX_MIN [20]          hard cap (timeout) for one bench.sh call
 #   OUT [/tmp/broth-bench-tcp/STAMP]   raw result dirs (big: pcap, tool output)
-#   NAME [YYYY-MM-DD-tcp]     report bench/results/NAME.md; results.jsonl, meta.json,
+#   NAME [YYYY-MM-DD-nat]     report bench/results/NAME.md; results.jsonl, meta.json,
 #                             errors.log and command.txt of every result dir are
 #                             copied to bench/results/NAME/LABEL/
 #   RESULTS [bench/results]   where NAME.md and NAME/ go
@@ -42,7 +48,9 @@ RUNS=${RUNS:-1}
 DURATION=${DURATION:-5}
 MTUS=${MTUS:-1500 65520}
 ENGINES=${ENGINES:-broth slirp4netns pasta}
-TESTS=${TESTS:-tcp,rr,crr,hold,fwd}
+TESTS=${TESTS:-tcp,udp,rr,ping,crr,dns,hold,fwd}
+DNS_DURATION=${DNS_DURATION:-5}
+BROTH_DNS=${BROTH_DNS:-127.0.0.1}
 TESTS_JUMBO=${TESTS_JUMBO:-tcp,fwd}
 HOLD=${HOLD:-}
 BROTH_WORKERS=${BROTH_WORKERS:-1}
@@ -50,7 +58,7 @@ BUDGET_MIN=${BUDGET_MIN:-45}
 RUN_MAX_MIN=${RUN_MAX_MIN:-20}
 STAMP=$(date +%Y%m%d-%H%M%S)
 OUT=${OUT:-/tmp/broth-bench-tcp/$STAMP}
-NAME=${NAME:-$(date +%F)-tcp}
+NAME=${NAME:-$(date +%F)-nat}
 RESULTS=${RESULTS:-$REPO/bench/results}
 PY=/usr/bin/python3
 # pasta: the shared adapter plus a fix for its resolv.conf check (see the file)
@@ -118,13 +126,18 @@ for mtu in $MTUS; do
 			continue
 		fi
 		envs=()
-		args=(--mtu "$mtu" --runs "$RUNS" --duration "$DURATION" --tests "$tests" --label "$label" --out "$dir")
+		args=(--mtu "$mtu" --runs "$RUNS" --duration "$DURATION" --dns-duration "$DNS_DURATION"
+			--tests "$tests" --label "$label" --out "$dir")
 		[ -n "$HOLD" ] && args+=(--hold "$HOLD")
 		case $eng in
-			broth)
-				envs=(ENGINE_NAME=broth ENGINE_CONFIGURE_GUEST=0 ENGINE_FWD=1
-					"ENGINE_VERSION_CMD=$BROTH --version; echo commit $COMMIT, workers $BROTH_WORKERS"
-					"ENGINE_CMD=$BROTH --netns {NETNS_PATH} --ifname {TAP} --mtu {MTU} --configure --workers $BROTH_WORKERS -t 127.0.0.1:{FWD_HOST_PORT}:{FWD_GUEST_PORT}")
+			broth|broth-w[0-9]*)
+				# broth: the gateway 10.0.0.1 is host loopback, DNS forwarder
+				# (to --dns BROTH_DNS) and ping target; broth-wN: N workers
+				w=$BROTH_WORKERS
+				[ "$eng" = broth ] || w=${eng#broth-w}
+				envs=(ENGINE_NAME="$eng" ENGINE_CONFIGURE_GUEST=0 ENGINE_FWD=1 ENGINE_DNS_ADDR=10.0.0.1
+					"ENGINE_VERSION_CMD=$BROTH --version; echo commit $COMMIT, workers $w"
+					"ENGINE_CMD=$BROTH --netns {NETNS_PATH} --ifname {TAP} --mtu {MTU} --configure --workers $w --dns $BROTH_DNS -t 127.0.0.1:{FWD_HOST_PORT}:{FWD_GUEST_PORT}")
 				args=(--adapter tap-engine "${args[@]}") ;;
 			pasta) args=(--adapter "$PASTA_ADAPTER" "${args[@]}") ;;
 			*) args=(--adapter "$eng" "${args[@]}") ;;
@@ -163,8 +176,8 @@ for mtu in $MTUS; do
 		printf '%s\n# exit %s, %s s,%s ended %s, loadavg before %s after %s\n' "$cmdline" "$rc" "$((SECONDS - t0))" "$note" \
 			"$(date -Is)" "$load0" "$(cut -d' ' -f1-3 /proc/loadavg)" >"$dst/command.txt"
 		# broth's own log (ready line, errors, exit counters) for the bug hunt.
-		if [ "$eng" = broth ] && [ -f "$dir/raw/peer.log" ]; then
-			tail -c 20000 "$dir/raw/peer.log" >"$dst/broth.log"
+		if [ "${eng%%-w*}" = broth ] && [ -f "$dir/raw/peer.log" ]; then
+			tail -c 100000 "$dir/raw/peer.log" >"$dst/broth.log"
 		fi
 	done
 done
@@ -173,8 +186,11 @@ echo "tcp.sh: benchmarking took $(( (SECONDS - START) / 60 )) min"
 # 4. Report over everything in bench/results/NAME/ (one dir per label).
 self=""
 [ $# -gt 0 ] && printf -v self ' %q' "$@"
+# Every tcp.sh call that wrote into NAME/ (a later call can add a column,
+# e.g. ENGINES=broth-w2) is listed in the report.
+echo "RUNS=$RUNS DURATION=$DURATION DNS_DURATION=$DNS_DURATION MTUS='$MTUS' ENGINES='$ENGINES' TESTS=$TESTS TESTS_JUMBO=$TESTS_JUMBO${HOLD:+ HOLD=$HOLD} BROTH_WORKERS=$BROTH_WORKERS NAME=$NAME bench/tcp.sh$self" \
+	>>"$RESULTS/$NAME/invocations.txt"
 "$PY" "$REPO/bench/tcp_report.py" --name "$NAME" --commit "$COMMIT" \
-	--invocation "RUNS=$RUNS DURATION=$DURATION MTUS='$MTUS' ENGINES='$ENGINES' TESTS=$TESTS TESTS_JUMBO=$TESTS_JUMBO${HOLD:+ HOLD=$HOLD} BROTH_WORKERS=$BROTH_WORKERS bench/tcp.sh$self" \
 	--skipped "${SKIPPED[*]:-}" --raw "$OUT" --peers "$PEERS" \
 	"$RESULTS/$NAME" >"$RESULTS/$NAME.md" || die "report failed"
 echo "tcp.sh: wrote $RESULTS/$NAME.md"

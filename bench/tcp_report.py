@@ -4,14 +4,17 @@
 usage: tcp_report.py --name NAME --peers PEERS_DIR [--commit C] [--invocation CMD]
                      [--skipped "LABEL ..."] [--raw DIR] RESULTS_NAME_DIR
 
-RESULTS_NAME_DIR holds one dir per label (broth-mtu1500, pasta-mtu65520, ...)
-with results.jsonl, meta.json, errors.log and command.txt as bench/tcp.sh
-copies them. Prints: the commands, a ratio table broth/slirp4netns,
+RESULTS_NAME_DIR holds one dir per label (broth-mtu1500, broth-w2-mtu1500,
+pasta-mtu65520, ...) with results.jsonl, meta.json, errors.log and
+command.txt as bench/tcp.sh copies them, and invocations.txt (one tcp.sh
+call per line). Prints: the commands, a ratio table broth/slirp4netns,
 broth/pasta and broth/veth-kernel (the kernel reference from the harness's
-baseline/) for the key metrics, and the median table of tools/summarize.py.
+baseline/) for the key metrics, the targets (met or not), and the median
+table of tools/summarize.py.
 """
 import argparse
 import json
+import re
 import os
 import statistics
 import subprocess
@@ -19,6 +22,8 @@ import sys
 from collections import defaultdict
 
 ENGINE_ORDER = ["broth", "slirp4netns", "pasta"]
+PEERS = ["slirp4netns", "pasta"]
+BAD_COUNTER = re.compile(r"\b\w*(error|fail|timeout|lost)\w*\s+[1-9]")
 # (test, variant, metric, better)
 KEY = [
     ("tcp", "g2h-P1", "recv_mbps", "higher"),
@@ -27,11 +32,30 @@ KEY = [
     ("tcp", "h2g-P4", "recv_mbps", "higher"),
     ("fwd", "in-h2g", "recv_mbps", "higher"),
     ("fwd", "in-g2h", "recv_mbps", "higher"),
+    ("udp", "g2h-64", "recv_kpps", "higher"),
+    ("udp", "g2h-1400", "recv_kpps", "higher"),
+    ("udp", "h2g-64", "recv_kpps", "higher"),
+    ("udp", "h2g-1400", "recv_kpps", "higher"),
+    ("udp", "g2h-64", "loss_pct", "lower"),
+    ("udp", "g2h-1400", "loss_pct", "lower"),
+    ("udp", "h2g-64", "loss_pct", "lower"),
+    ("udp", "h2g-1400", "loss_pct", "lower"),
     ("rr", "tcp-64", "rtt_avg_us", "lower"),
     ("rr", "tcp-64", "rtt_p99_us", "lower"),
     ("rr", "udp-64", "rtt_avg_us", "lower"),
+    ("rr", "udp-64", "rtt_p99_us", "lower"),
+    ("ping", "gw", "rtt_avg_us", "lower"),
+    ("ping", "gw", "loss_pct", "lower"),
+    ("ping", "hostaddr", "rtt_avg_us", "lower"),
+    ("ping", "hostaddr", "loss_pct", "lower"),
     ("crr", "c1", "conn_per_s", "higher"),
     ("crr", "c32", "conn_per_s", "higher"),
+    ("dns", "w1", "qps", "higher"),
+    ("dns", "w1-newport", "qps", "higher"),
+    ("dns", "w32", "qps", "higher"),
+    ("dns", "w1", "lost", "lower"),
+    ("dns", "w1-newport", "lost", "lower"),
+    ("dns", "w32", "lost", "lower"),
     ("hold", "n5000", "rss_per_conn_kib", "lower"),
     ("hold", "n10000", "rss_per_conn_kib", "lower"),
     ("hold", "n19500", "rss_per_conn_kib", "lower"),
@@ -90,12 +114,39 @@ def label_key(label):
     return (int(mtu) if mtu.isdigit() else 0, e, label)
 
 
+# Targets: (text, test, variant, metric, kind, arg, mtu)
+#   kind "x_peer": broth >= arg x the named peer ("best" = the better of
+#   slirp4netns and pasta in this run); "x_veth": broth >= arg x veth-kernel
+#   (baseline); "max": broth <= arg; "min": broth >= arg.
+TARGETS = [
+    ("TCP g2h at MTU 1500 ≥ 3× slirp4netns", "tcp", "g2h-P1", "recv_mbps", "x_peer", (3, "slirp4netns"), 1500),
+    ("TCP g2h at MTU 1500 ≥ 3× slirp4netns", "tcp", "g2h-P4", "recv_mbps", "x_peer", (3, "slirp4netns"), 1500),
+    ("TCP h2g ≥ 2× best peer (MTU 1500)", "tcp", "h2g-P1", "recv_mbps", "x_peer", (2, "best"), 1500),
+    ("TCP h2g ≥ 2× best peer (MTU 1500)", "tcp", "h2g-P4", "recv_mbps", "x_peer", (2, "best"), 1500),
+    ("TCP g2h at MTU 65520 ≥ 2× best peer", "tcp", "g2h-P1", "recv_mbps", "x_peer", (2, "best"), 65520),
+    ("TCP g2h at MTU 65520 ≥ 2× best peer", "tcp", "g2h-P4", "recv_mbps", "x_peer", (2, "best"), 65520),
+    ("CPS at 32 connections ≥ 90 % of veth-kernel", "crr", "c32", "conn_per_s", "x_veth", 0.9, 1500),
+    ("TCP RTT avg ≤ 40 µs", "rr", "tcp-64", "rtt_avg_us", "max", 40, 1500),
+    ("idle connections ≤ 1 KiB RSS each", "hold", "n19500", "rss_per_conn_kib", "max", 1.0, 1500),
+    ("19,500 idle connections held", "hold", "n19500", "established", "min", 19500, 1500),
+    ("UDP 64-byte g2h ≥ 2× pasta kpps", "udp", "g2h-64", "recv_kpps", "x_peer", (2, "pasta"), 1500),
+    ("UDP RTT avg ≤ 40 µs", "rr", "udp-64", "rtt_avg_us", "max", 40, 1500),
+    ("DNS new source port per query ≥ 20× best peer", "dns", "w1-newport", "qps", "x_peer", (20, "best"), 1500),
+    ("DNS 32 in flight ≥ 1.5× best peer", "dns", "w32", "qps", "x_peer", (1.5, "best"), 1500),
+]
+
+
+def split_label(label):
+    eng, _, mtu = label.rpartition("-mtu")
+    return eng, (int(mtu) if mtu.isdigit() else 0)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--name", required=True)
     ap.add_argument("--peers", required=True)
     ap.add_argument("--commit", default="unknown")
-    ap.add_argument("--invocation", default="")
+    ap.add_argument("--invocation", action="append", default=[])
     ap.add_argument("--skipped", default="")
     ap.add_argument("--raw", default="")
     ap.add_argument("dir")
@@ -110,17 +161,35 @@ def main():
         p = os.path.join(d, "meta.json")
         metas[x] = json.load(open(p)) if os.path.exists(p) else {}
     mtus = sorted({label_key(x)[0] for x in labels})
+    extra = sorted({split_label(x)[0] for x in labels} - set(ENGINE_ORDER))  # broth-w2, ...
+    invocations = list(a.invocation)
+    ip = os.path.join(a.dir, "invocations.txt")
+    if os.path.exists(ip):
+        invocations += [ln.strip() for ln in open(ip) if ln.strip()]
+    suites = []
+    for m in metas.values():
+        for t in str(m.get("tests", "")).split(","):
+            if t and t not in suites:
+                suites.append(t)
+
+    def veth_for(mtu):
+        vdir = os.path.join(a.peers, "baseline", f"veth-kernel-mtu{mtu}")
+        return load(vdir)[0] if os.path.isdir(vdir) else {}
+
+    def val(eng, mtu, k):
+        return med(data.get(f"{eng}-mtu{mtu}", {}), k)
 
     out = []
     w = out.append
-    w(f"# TCP benchmark: broth vs slirp4netns vs pasta ({a.name})")
+    w(f"# NAT benchmark: broth vs slirp4netns vs pasta ({a.name})")
     w("")
     m0 = next((m for m in metas.values() if m), {})
     w(f"broth commit `{a.commit}`. Machine: {m0.get('nproc', '?')} vCPU {m0.get('cpu', '?')}, "
       f"kernel {m0.get('kernel', '?')}. Harness: `../shared/bench/peers` (bench.sh, "
-      "NAT pinned to CPU 1, clients and servers to CPU 0), suites tcp, rr, crr, hold, fwd "
-      "(the TCP suites; `rr` always runs its `udp-64` variant too, `udp`/`dns`/`ping` are left out). broth runs with `--workers 1` "
-      "(one core, like the single-threaded peers).")
+      f"NAT pinned to CPU 1, clients and servers to CPU 0), suites {', '.join(suites) or '?'}. "
+      "broth runs with `--workers 1` (one core, like the single-threaded peers)"
+      + (f"; {', '.join(extra)} is broth with that many workers (still pinned to CPU 1)" if extra else "")
+      + ", and `--dns 127.0.0.1` (its forwarder on 10.0.0.1:53 asks the harness's dnsmasq).")
     if "dirty" in a.commit:
         w("")
         w("`+dirty`: the work tree had uncommitted changes under engine/, apps/ or include/ "
@@ -134,7 +203,8 @@ def main():
     w("## Commands")
     w("")
     w("```sh")
-    w(f"sudo {a.invocation}" if a.invocation else "sudo bench/tcp.sh")
+    for inv in invocations or ["bench/tcp.sh"]:
+        w(f"sudo {inv}")
     w("```")
     w("")
     w("It ran, per MTU and engine (load average before/after in the comment):")
@@ -144,12 +214,6 @@ def main():
         p = os.path.join(d, "command.txt")
         if os.path.exists(p):
             w(open(p).read().rstrip())
-    w("```")
-    w("")
-    w("Full run (3 repetitions of 10 s per cell; about three times as long as `RUNS=1`, ~30 min here):")
-    w("")
-    w("```sh")
-    w("sudo RUNS=3 DURATION=10 BUDGET_MIN=90 bench/tcp.sh")
     w("```")
     w("")
     if a.skipped.strip():
@@ -162,6 +226,49 @@ def main():
           f"`tools/summarize.py --spread bench/results/{a.name}/*`.")
         w("")
 
+    w("## Targets")
+    w("")
+    w("Medians of this run; \"best peer\" is the better of slirp4netns and pasta in this run, "
+      "veth-kernel is the harness's baseline (no NAT, measured earlier on a machine like this one).")
+    w("")
+    hdr = "| target | variant | broth | " + "".join(f"{e} | " for e in extra) + "reference | broth/reference | met |"
+    w(hdr)
+    w("|" + "---|" * (hdr.count("|") - 1))
+    for text, t, v, m, kind, arg, mtu in TARGETS:
+        k = (t, v, m)
+        bv = val("broth", mtu, k)
+        ev = [val(e, mtu, k) for e in extra]
+        ref, refname, need, ok = None, "", None, None
+        if kind == "x_peer":
+            fac, who = arg
+            if who == "best":
+                cands = [(val(pn, mtu, k), pn) for pn in PEERS]
+                cands = [c for c in cands if c[0] is not None]
+                if cands:
+                    ref, refname = max(cands)
+            else:
+                ref, refname = val(who, mtu, k), who
+            if bv is not None and ref:
+                ok = bv >= fac * ref
+            rtxt = f"{fmt(ref)} ({refname})" if ref is not None else "–"
+            rat = ratio(bv, ref) + f" (need ≥ {fac}×)"
+        elif kind == "x_veth":
+            ref = med(veth_for(mtu), k)
+            if bv is not None and ref:
+                ok = bv >= arg * ref
+            rtxt = f"{fmt(ref)} (veth-kernel)"
+            rat = ratio(bv, ref) + f" (need ≥ {arg}×)"
+        elif kind == "max":
+            ok = None if bv is None else bv <= arg
+            rtxt, rat = f"≤ {fmt(arg)}", "–"
+        else:
+            ok = None if bv is None else bv >= arg
+            rtxt, rat = f"≥ {fmt(arg)}", "–"
+        mark = "–" if ok is None else ("**yes**" if ok else "no")
+        w(f"| {text} | {t} {v} {m} | {fmt(bv)} | " + "".join(f"{fmt(x)} | " for x in ev)
+          + f"{rtxt} | {rat} | {mark} |")
+
+    w("")
     w("## Ratios (medians)")
     w("")
     w("broth/peer > 1 means broth is higher; read it against the `better` column. "
@@ -171,28 +278,31 @@ def main():
         b = f"broth-mtu{mtu}"
         s = f"slirp4netns-mtu{mtu}"
         p = f"pasta-mtu{mtu}"
-        vdir = os.path.join(a.peers, "baseline", f"veth-kernel-mtu{mtu}")
-        veth = load(vdir)[0] if os.path.isdir(vdir) else {}
+        veth = veth_for(mtu)
         rows = []
         for t, v, m, better in KEY:
             k = (t, v, m)
             vals = [med(data.get(x, {}), k) for x in (b, s, p)]
-            if all(x is None for x in vals):
+            evals = [val(e, mtu, k) for e in extra]
+            if all(x is None for x in vals + evals):
                 continue
             bv, sv, pv = vals
             # veth-kernel's "NAT" is a sleep process: its hold RSS means nothing
             vv = med(veth, k) if not (t == "hold" and m.startswith("rss")) else None
             cpu = med(data.get(b, {}), (t, v, "nat_cpu_pct"))
-            rows.append(f"| {t} | {v} | {m} | {better} | {fmt(bv)} | {fmt(sv)} | {fmt(pv)} | {fmt(vv)} | "
+            rows.append(f"| {t} | {v} | {m} | {better} | {fmt(bv)} | " + "".join(f"{fmt(x)} | " for x in evals)
+                        + f"{fmt(sv)} | {fmt(pv)} | {fmt(vv)} | "
                         f"**{ratio(bv, sv)}** | **{ratio(bv, pv)}** | {ratio(bv, vv)} | {fmt(cpu)} |")
         if not rows:
             continue
         w("")
         w(f"### MTU {mtu}")
         w("")
-        w("| test | variant | metric | better | broth | slirp4netns | pasta | veth-kernel (baseline) "
-          "| broth/slirp4netns | broth/pasta | broth/veth | broth nat_cpu_pct |")
-        w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        h = ("| test | variant | metric | better | broth | " + "".join(f"{e} | " for e in extra)
+             + "slirp4netns | pasta | veth-kernel (baseline) "
+             "| broth/slirp4netns | broth/pasta | broth/veth | broth nat_cpu_pct |")
+        w(h)
+        w("|" + "---|" * (h.count("|") - 1))
         out.extend(rows)
     w("")
     w("## Median table (tools/summarize.py --spread)")
@@ -206,28 +316,38 @@ def main():
             if os.path.exists(os.path.join(d, "broth.log"))]
     if logs:
         w("")
-        w("## broth log lines (each suite restarts broth; its exit counters: drop totals, port errors, any other line)")
+        w("## broth log lines (each suite restarts broth; its exit counters: drop totals, "
+          "port errors, mbufs still held at exit, any other line)")
         w("")
         w("```")
         for x, p in logs:
+            lines = [ln.rstrip() for ln in open(p, errors="replace")]
+            free = [int(ln.split("mbufs_free")[1].split()[0]) for ln in lines
+                    if ln.startswith("stats: port") and "mbufs_free" in ln]
+            fmax = max(free) if free else None
             keep = []
-            for ln in open(p, errors="replace"):
-                ln = ln.rstrip()
+            for ln in lines:
                 if not ln or ln.startswith("broth: ready"):
                     continue
                 if ln.startswith("stats:"):
-                    # totals only: drops, and port counters with errors
-                    if not (("workers total:" in ln and "drop" in ln)
-                            or (ln.startswith("stats: port") and
-                                any(f"{k} 0" not in ln for k in ("rx_missed", "rx_errors", "tx_errors")))):
+                    low = ln.lower()
+                    port_bad = ln.startswith("stats: port") and (
+                        any(f"{k} 0" not in ln for k in ("rx_missed", "rx_errors", "tx_errors"))
+                        or (fmax is not None and "mbufs_free" in ln
+                            and int(ln.split("mbufs_free")[1].split()[0]) < fmax))
+                    # "drop ..." lines, and counters named *error*/*fail*/*timeout*/*lost*
+                    # with a value above 0 (not "icmp_errors_relayed 0")
+                    total_bad = ("workers total:" in ln or "slowpath:" in ln) and (
+                        "drop" in low or BAD_COUNTER.search(low) is not None)
+                    if not (port_bad or total_bad):
                         continue
                 keep.append(ln)
             seen = set()
             uniq = [ln for ln in keep if not (ln in seen or seen.add(ln))]
-            for ln in uniq[:30]:
+            for ln in uniq[:40]:
                 w(f"{x}: {ln}")
-            if len(uniq) > 30:
-                w(f"{x}: ... {len(uniq) - 30} more distinct lines")
+            if len(uniq) > 40:
+                w(f"{x}: ... {len(uniq) - 40} more distinct lines")
         w("```")
     print("\n".join(out))
 

@@ -7,5 +7,6 @@
 
 int eal_start(unsigned mem_mb, int log_level, char *err, size_t errlen);
 void eal_stop(void);
+unsigned eal_cpus(void);
 
 #endif

@@ -107,10 +107,10 @@ static int engine_dns_conf(struct broth_engine *e, char *err, size_t errlen)
 static int engine_check_conf(struct broth_engine *e, char *err, size_t errlen)
 {
 	const struct broth_conf *c = &e->conf;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int rc;
 
-	e->n_workers = c->workers ? c->workers : (unsigned)(cpus > 0 ? cpus : 1);
+	/* default: one worker per CPU broth may run on (taskset, cgroups) */
+	e->n_workers = c->workers ? c->workers : eal_cpus();
 	rc = engine_dns_conf(e, err, errlen);
 	if (rc)
 		return rc;
