@@ -77,6 +77,11 @@ extern __thread struct worker *worker_self;
 
 /* Like worker_send(), fragmenting IPv4 frames above the guest's MTU */
 void worker_send_mtu(struct worker *w, unsigned pidx, struct rte_mbuf *m);
+/* Send the guest an ICMP error quoting @quote (see icmp_error4()) */
+void worker_send_icmp_error(struct worker *w, unsigned pidx, rte_be32_t src,
+			    const struct rte_ether_addr *mac, uint8_t type,
+			    uint8_t code, uint32_t info, const uint8_t *quote,
+			    size_t qlen);
 /* Send an ARP request for the guest's address on port @pidx */
 void worker_arp_guest(struct worker *w, unsigned pidx);
 /* Queue a frame for TX on the worker's queue of port @pidx */

@@ -31,7 +31,6 @@
 #include "cksum.h"
 #include "engine.h"
 #include "frame.h"
-#include "icmp.h"
 #include "log.h"
 #include "mbuf_chain.h"
 #include "ping.h"
@@ -280,10 +279,7 @@ static void ping_relay_error(struct worker *w, struct flow *f,
 {
 	struct ping_flow *pf = (struct ping_flow *)f;
 	const struct sockaddr_in *off = (const struct sockaddr_in *)SO_EE_OFFENDER(ee);
-	const struct vnet *vn = w->e->ports[pf->f.pidx].vn;
 	uint8_t quote[FRAME_IP4_LEN + 8];
-	struct rte_mbuf *m;
-	size_t n;
 
 	(void)dst;		/* the flow knows the destination */
 	if (ee->ee_origin != SO_EE_ORIGIN_ICMP || len < 8)
@@ -293,20 +289,10 @@ static void ping_relay_error(struct worker *w, struct flow *f,
 		  (uint16_t)len);
 	memcpy(quote + FRAME_IP4_LEN, orig, 8);
 	memcpy(quote + FRAME_IP4_LEN + 4, &pf->f.key.gport, 2);	/* identifier */
-	m = rte_pktmbuf_alloc(w->e->ports[pf->f.pidx].pool);
-	if (!m)
-		return;
-	n = icmp_error4(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m),
-			vn, off->sin_addr.s_addr, &pf->guest_mac, ee->ee_type,
-			ee->ee_code, ee->ee_type == 3 && ee->ee_code == 4 ?
-			ee->ee_info : 0, quote, sizeof(quote));
-	if (!n) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	m->data_len = m->pkt_len = (uint32_t)n;
-	counters_add(&w->ctr.icmp_errors_relayed, 1);
-	worker_send(w, pf->f.pidx, m);
+	worker_send_icmp_error(w, pf->f.pidx, off->sin_addr.s_addr,
+			       &pf->guest_mac, ee->ee_type, ee->ee_code,
+			       ee->ee_type == 3 && ee->ee_code == 4 ?
+			       ee->ee_info : 0, quote, sizeof(quote));
 }
 
 /**

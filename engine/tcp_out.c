@@ -14,7 +14,6 @@
 
 #include "engine.h"
 #include "frame.h"
-#include "icmp.h"
 #include "mbuf_chain.h"
 #include "tcp_conn.h"
 #include "tcp_out.h"
@@ -262,23 +261,12 @@ void tcp_out_unreach(struct worker *w, struct tcp_conn *c, uint8_t code)
 	struct vnet *vn = conn_vnet(w, c);
 	uint8_t quote[FRAME_IP4_LEN + 8];
 	rte_be32_t seq = rte_cpu_to_be_32(c->rcv_nxt - 1);
-	struct rte_mbuf *m = tcp_out_alloc(w, c);
-	size_t len;
 
-	if (!m)
-		return;
 	frame_ip4(quote, flow_addr_v4(c->f.key.gaddr),
 		  flow_addr_v4(c->f.key.raddr), IPPROTO_TCP, 64, 20);
 	memcpy(quote + FRAME_IP4_LEN, &c->f.key.gport, 2);
 	memcpy(quote + FRAME_IP4_LEN + 2, &c->f.key.rport, 2);
 	memcpy(quote + FRAME_IP4_LEN + 4, &seq, 4);
-	len = icmp_error4(rte_pktmbuf_mtod(m, uint8_t *),
-			  rte_pktmbuf_tailroom(m), vn, vn->gw4, &c->guest_mac, 3, code,
-			  0, quote, sizeof(quote));
-	if (!len) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	m->data_len = m->pkt_len = (uint32_t)len;
-	worker_send(w, c->f.pidx, m);
+	worker_send_icmp_error(w, c->f.pidx, vn->gw4, &c->guest_mac, 3, code, 0,
+			       quote, sizeof(quote));
 }

@@ -39,7 +39,6 @@
 #include "engine.h"
 #include "flow_hash.h"
 #include "frame.h"
-#include "icmp.h"
 #include "mbuf_chain.h"
 #include "sockerr.h"
 #include "udp.h"
@@ -310,44 +309,23 @@ static void udp_relay_error(struct worker *w, struct flow *f,
 			    const struct sockaddr_in *dst, const uint8_t *payload,
 			    size_t len)
 {
-	struct udp_flow *u = (struct udp_flow *)f;
 	const struct sockaddr_in *off = (const struct sockaddr_in *)SO_EE_OFFENDER(ee);
-	const struct vnet *vn = w->e->ports[u->f.pidx].vn;
+	struct udp_flow *u = (struct udp_flow *)f;
+	const struct vnet *vn = w->e->ports[f->pidx].vn;
 	uint8_t quote[FRAME_IP4_LEN + 8];
-	struct rte_mbuf *m;
-	size_t n;
 
-	bool local_mtu = ee->ee_origin == SO_EE_ORIGIN_LOCAL &&
-			 ee->ee_errno == EMSGSIZE;
-
-	/* a DF datagram above a known path MTU: the host stack refused it */
-	if (ee->ee_origin != SO_EE_ORIGIN_ICMP && !local_mtu)
-		return;
-	m = rte_pktmbuf_alloc(w->e->ports[u->f.pidx].pool);
-	if (!m) {
-		counters_drop(&w->ctr, DROP_NO_MBUF);
-		return;
-	}
 	(void)payload;		/* the quote needs only the UDP header */
 	udp_quote(u, vn, dst, (uint32_t)len, quote);
-	if (local_mtu)
-		n = icmp_error4(rte_pktmbuf_mtod(m, uint8_t *),
-				rte_pktmbuf_tailroom(m), vn, vn->gw4, &u->guest_mac,
-				3, 4, ee->ee_info, quote, sizeof(quote));
-	else
-		n = icmp_error4(rte_pktmbuf_mtod(m, uint8_t *),
-				rte_pktmbuf_tailroom(m), vn,
-				udp_guest_src(vn, off->sin_addr.s_addr),
-				&u->guest_mac, ee->ee_type, ee->ee_code,
-				ee->ee_type == 3 && ee->ee_code == 4 ?
-				ee->ee_info : 0, quote, sizeof(quote));
-	if (!n) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	m->data_len = m->pkt_len = (uint32_t)n;
-	counters_add(&w->ctr.icmp_errors_relayed, 1);
-	worker_send(w, u->f.pidx, m);
+	if (ee->ee_origin == SO_EE_ORIGIN_LOCAL && ee->ee_errno == EMSGSIZE)
+		/* a DF datagram above a known path MTU: the host refused it */
+		worker_send_icmp_error(w, f->pidx, vn->gw4, &u->guest_mac, 3, 4,
+				       ee->ee_info, quote, sizeof(quote));
+	else if (ee->ee_origin == SO_EE_ORIGIN_ICMP)
+		worker_send_icmp_error(w, f->pidx,
+				       udp_guest_src(vn, off->sin_addr.s_addr),
+				       &u->guest_mac, ee->ee_type, ee->ee_code,
+				       ee->ee_type == 3 && ee->ee_code == 4 ?
+				       ee->ee_info : 0, quote, sizeof(quote));
 }
 
 /**

@@ -159,6 +159,40 @@ void worker_send_mtu(struct worker *w, unsigned pidx, struct rte_mbuf *m)
 }
 
 /**
+ * worker_send_icmp_error() - build and send an ICMP error to the guest
+ * @w:		worker
+ * @pidx:	port of the guest
+ * @src:	reporter: the gateway, or the router the host heard it from
+ * @mac:	guest MAC
+ * @type, @code, @info:	ICMP type, code and second word (next-hop MTU)
+ * @quote:	the guest's IP header and the first 8 bytes after it
+ * @qlen:	length of @quote
+ */
+void worker_send_icmp_error(struct worker *w, unsigned pidx, rte_be32_t src,
+			    const struct rte_ether_addr *mac, uint8_t type,
+			    uint8_t code, uint32_t info, const uint8_t *quote,
+			    size_t qlen)
+{
+	const struct port *pt = &w->e->ports[pidx];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pt->pool);
+	size_t n;
+
+	if (!m) {
+		counters_drop(&w->ctr, DROP_NO_MBUF);
+		return;
+	}
+	n = icmp_error4(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m),
+			pt->vn, src, mac, type, code, info, quote, qlen);
+	if (!n) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	m->data_len = m->pkt_len = (uint32_t)n;
+	counters_add(&w->ctr.icmp_errors_relayed, 1);
+	worker_send(w, pidx, m);
+}
+
+/**
  * worker_arp_guest() - ask for the guest's MAC on port @pidx
  * @w:		worker
  * @pidx:	port index
