@@ -22,6 +22,7 @@
  * @vn:		vnet of the guest
  * @frame:	the request, rewritten in place (same bytes as @p->data)
  * @p:		parsed request: IPv4/ICMP addressed to the gateway
+ * @flat:	the whole message is in @frame (one mbuf segment)
  *
  * The reply is p->l3_off + p->l3_len bytes long; Ethernet padding is not part
  * of it.
@@ -29,7 +30,7 @@
  * Return: DROP_NONE if @frame now holds the reply, else the drop reason
  */
 enum drop_reason icmp_gateway_echo(const struct vnet *vn, uint8_t *frame,
-				   const struct pkt *p)
+				   const struct pkt *p, bool flat)
 {
 	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)frame;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + p->l3_off);
@@ -51,12 +52,17 @@ enum drop_reason icmp_gateway_echo(const struct vnet *vn, uint8_t *frame,
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = cksum_fold(ip, p->l4_off - p->l3_off);
 
-	/* RFC 1624 update: only the type byte changes (8 -> 0), and the
-	 * message may span mbufs, so the checksum is not recomputed */
 	ih->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
-	ih->icmp_cksum = cksum_update16(ih->icmp_cksum,
-					RTE_BE16(RTE_IP_ICMP_ECHO_REQUEST << 8),
-					RTE_BE16(RTE_IP_ICMP_ECHO_REPLY << 8));
+	if (flat) {
+		/* recomputed: an incremental update cannot tell an all-zero
+		 * message (sum 0xffff) from one summing to -0 (0x0000) */
+		ih->icmp_cksum = 0;
+		ih->icmp_cksum = cksum_fold(ih, p->l4_len);
+	} else {	/* a chain: RFC 1624 update of the type byte only */
+		ih->icmp_cksum = cksum_update16(ih->icmp_cksum,
+						RTE_BE16(RTE_IP_ICMP_ECHO_REQUEST << 8),
+						RTE_BE16(RTE_IP_ICMP_ECHO_REPLY << 8));
+	}
 	return DROP_NONE;
 }
 

@@ -3,6 +3,7 @@
 #ifndef BROTH_ICMP_H
 #define BROTH_ICMP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,7 +12,7 @@
 #include "vnet.h"
 
 enum drop_reason icmp_gateway_echo(const struct vnet *vn, uint8_t *frame,
-				   const struct pkt *p);
+				   const struct pkt *p, bool flat);
 
 size_t icmp_error4(uint8_t *buf, size_t cap, const struct vnet *vn,
 		   rte_be32_t src, const struct rte_ether_addr *dst_mac, uint8_t type,

@@ -331,7 +331,7 @@ static bool worker_frame(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 		return false;
 	}
 	if (p.dst4 == vn->gw4 && p.l4proto == IPPROTO_ICMP) {
-		r = icmp_gateway_echo(vn, data, &p);
+		r = icmp_gateway_echo(vn, data, &p, m->nb_segs == 1);
 		if (r) {
 			worker_drop(w, m, r);
 			return false;

@@ -48,7 +48,7 @@ static enum drop_reason run(size_t len)
 
 	memcpy(c, f, len);
 	cr_assert_eq(parse_frame(c, (uint32_t)len, 0, &p), DROP_NONE);
-	rc = icmp_gateway_echo(&vn, c, &p);
+	rc = icmp_gateway_echo(&vn, c, &p, true);
 	memcpy(f, c, len);
 	free(c);
 	p.data = f;
@@ -221,4 +221,20 @@ Test(icmp, error_rejects_short_quote_and_small_buffer)
 	n = icmp_error4(f, sizeof(f), &vn, gw, &mac, 3, 3, 0, big, sizeof(big));
 	cr_assert_eq(n, 14 + 576, "quoted to 576 bytes at most (RFC 1812)");
 	cr_assert_eq(parse_frame(f, (uint32_t)n, 0, &r), DROP_NONE);
+}
+
+/* Found by fuzz_icmp: id 0, seq 0, no payload makes the reply all zero, whose
+ * checksum is 0xffff; an incremental update gives the invalid 0x0000 */
+Test(icmp, echo_all_zero_reply_checksum)
+{
+	size_t len = echo(gw, 8, 0, 0);
+	uint8_t *ih;
+
+	memset(f + 14 + 20 + 4, 0, 4);		/* identifier and sequence 0 */
+	f[14 + 20 + 2] = 0xf7;			/* ~0x0800: the request's sum */
+	f[14 + 20 + 3] = 0xff;
+	cr_assert_eq(run(len), DROP_NONE);
+	ih = f + 14 + 20;
+	cr_assert_eq(get16(ih + 2), 0xffff, "checksum of an all-zero reply");
+	cr_assert_eq(parse_frame(f, (uint32_t)len, 0, &p), DROP_NONE);
 }
