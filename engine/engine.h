@@ -133,6 +133,18 @@ struct broth_engine {
 
 /* Wake a thread sleeping in epoll_wait after enqueuing to one of its rings */
 void engine_wake(int *sleeping, int wake_fd);
+
+/*
+ * Is ring @r empty, as its consumer sees it just before sleeping (after the
+ * fence in worker_sleep(), slowpath_sleep())? rte_ring_count() reads the
+ * producers' tail with a plain load while they store it atomically: a data
+ * race, and outside what the fence pairing with engine_wake() guarantees.
+ */
+static inline bool engine_ring_empty(const struct rte_ring *r)
+{
+	return __atomic_load_n(&r->prod.tail, __ATOMIC_RELAXED) ==
+	       __atomic_load_n(&r->cons.tail, __ATOMIC_RELAXED);
+}
 static inline bool engine_quitting(const struct broth_engine *e)
 {
 	return __atomic_load_n(&e->quit, __ATOMIC_RELAXED);

@@ -484,7 +484,7 @@ static void worker_sleep(struct worker *w)
 {
 	__atomic_store_n(&w->sleeping, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!rte_ring_count(w->handoff) && !rte_ring_count(w->tx_ring))
+	if (engine_ring_empty(w->handoff) && engine_ring_empty(w->tx_ring))
 		worker_poll_events(w, worker_sleep_ms(w));
 	__atomic_store_n(&w->sleeping, 0, __ATOMIC_RELAXED);
 }

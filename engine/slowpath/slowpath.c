@@ -147,7 +147,7 @@ static void slowpath_sleep(struct slowpath *sp)
 {
 	__atomic_store_n(&sp->sleeping, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!rte_ring_count(sp->ring))
+	if (engine_ring_empty(sp->ring))
 		slowpath_poll(sp, dns_fwd_pending(sp) ? SLOWPATH_TICK_MS : -1);
 	__atomic_store_n(&sp->sleeping, 0, __ATOMIC_RELAXED);
 }
