@@ -3,14 +3,16 @@
 """make_seeds.py - write the seed corpora of the libFuzzer harnesses
 
 Builds a handful of valid frames for the default guest network (10.0.0.0/24,
-gateway 10.0.0.1, guest 10.0.0.2) and valid DNS messages, one file each,
-under tests/fuzz/corpus/<harness>/. The output is deterministic: run it again
-after changing it and commit the files.
+gateway 10.0.0.1, guest 10.0.0.2), valid DNS messages, and scripts for
+fuzz_tcp (connections driven by guest, host and timers: the format is in
+fuzz_tcp.c), one file each, under tests/fuzz/corpus/<harness>/. Files named
+regress_* are inputs that once crashed a harness: they are kept as they are.
+The output is deterministic: run it again after changing it and commit the
+files.
 
 Usage: tests/fuzz/make_seeds.py [OUTDIR]   (default: corpus/ beside this file)
 """
 import pathlib
-import shutil
 import struct
 import sys
 
@@ -170,6 +172,123 @@ def dns_messages():
     }
 
 
+# fuzz_tcp scripts: operation codes, connection in bits 4-5 (fuzz_tcp.c)
+SYN, SEG, RAW, CONNECT, DATA, HFIN, HRST, ROOM, EVENT, FWD, TIMER, FLUSH = \
+    0, 1, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
+ACK, ACK_PSH, ACK_FIN, RST, RST_ACK, SYN_ACK = 0, 1, 2, 4, 5, 6
+
+
+class TcpScript:
+    """A fuzz_tcp input: config byte, then operations"""
+
+    def __init__(self, mtu_index=0, no_loopback=False):
+        self.b = bytes([mtu_index | (4 if no_loopback else 0)])
+
+    def op(self, code, conn=0, *fields):
+        self.b += bytes([code | conn << 4]) + b"".join(fields)
+        return self
+
+    def syn(self, conn=0, dst=0, iss=1000, win=65535, mss=1460, sack=True,
+            ws=7, connect=None):
+        sel = dst | (4 if mss else 0) | (8 if sack else 0) | \
+            (16 if ws is not None else 0) | (32 if connect is not None else 0)
+        f = [bytes([sel]), struct.pack("!IH", iss, win)]
+        if mss:
+            f.append(struct.pack("!H", mss))
+        if ws is not None:
+            f.append(bytes([ws]))
+        if connect is not None:
+            f.append(bytes([connect]))
+        return self.op(SYN, conn, *f)
+
+    def seg(self, conn=0, flags=ACK, seq=0, ack=0, length=0, win=None,
+            sack=(), iss=None, fin_again=False):
+        sel = flags | (8 if win is not None else 0) | (16 if sack else 0) | \
+            (32 if flags == SYN_ACK and iss is None else 0) | \
+            (64 if fin_again else 0)
+        f = [bytes([sel]), struct.pack("!hhH", seq, ack, length)]
+        if win is not None:
+            f.append(struct.pack("!H", win))
+        if sack:
+            f.append(bytes([len(sack) - 1]))
+            f += [struct.pack("!HH", l, r) for l, r in sack]
+        if flags == SYN_ACK and iss is not None:
+            f.append(struct.pack("!I", iss))
+        return self.op(SEG, conn, *f)
+
+    def host(self, code, conn=0, n=0):
+        return self.op(code, conn, struct.pack("!H", n))
+
+    def flush(self):
+        return self.op(FLUSH)
+
+
+def tcp_scripts():
+    s = {}
+    # connect, data both ways, close both ways
+    t = TcpScript().syn().flush().host(CONNECT).flush().seg().flush()
+    t.seg(flags=ACK_PSH, length=200).flush().host(DATA, n=3000).flush()
+    t.seg().host(HFIN).flush().seg(flags=ACK_FIN).flush().seg()
+    s["tcp_session"] = t.flush().b
+    # out of order and SACK both ways, then an RTO
+    t = TcpScript().syn().host(CONNECT).flush().seg().flush()
+    t.seg(flags=ACK_PSH, seq=1460, length=1460).seg(flags=ACK_PSH, seq=4380,
+                                                      length=1000).flush()
+    t.seg(flags=ACK_PSH, length=1460).flush().host(DATA, n=12000).flush()
+    t.seg(ack=8760, sack=[(5840, 2920)]).seg(ack=8760, sack=[(5840, 2920)])
+    t.seg(ack=8760, sack=[(5840, 2920), (1460, 1000)]).flush()
+    s["tcp_sack"] = t.op(TIMER).flush().seg().flush().b
+    # NewReno: no SACK, three duplicate ACKs, a partial ACK
+    t = TcpScript().syn(sack=False, ws=None).host(CONNECT).flush().seg()
+    t.flush().host(DATA, n=8000).flush()
+    for _ in range(4):
+        t.seg(ack=5840)
+    s["tcp_newreno"] = t.flush().seg(ack=2920).flush().seg().flush().b
+    # zero window from the guest, persist probes, window opens
+    t = TcpScript().syn().host(CONNECT).flush().seg(win=0).flush()
+    t.host(DATA, n=5000).flush().op(TIMER).flush().op(TIMER).flush()
+    s["tcp_zero_window"] = t.seg(win=65535).flush().seg().flush().b
+    # the host cannot take more: broth's window closes, then reopens
+    t = TcpScript().syn().host(CONNECT).flush().seg().host(ROOM, n=1).flush()
+    for k in range(6):
+        t.seg(flags=ACK_PSH, seq=1460 * k, length=1460)
+    s["tcp_host_full"] = t.flush().host(ROOM, n=40000).flush().seg().b
+    # a port forward: broth's SYN, the guest's SYN-ACK, data
+    t = TcpScript().op(FWD, 1, b"\x01").flush()
+    t.seg(conn=1, flags=SYN_ACK, iss=5000).flush().host(DATA, 1, 2000)
+    s["tcp_forward"] = t.flush().seg(conn=1).flush().b
+    # a forward to a guest that has not spoken: ARP, SYN retries, refusal
+    t = TcpScript().op(FWD, 2, b"\x00").flush().op(TIMER, 2).flush()
+    s["tcp_forward_arp"] = t.op(TIMER, 2).flush().seg(conn=2, flags=RST_ACK).b
+    # connect failures, refused destinations, a reset host, RST from guest
+    t = TcpScript().syn(connect=1).flush().syn(1, dst=2).flush()
+    t.syn(2, connect=2).flush().syn(3).host(CONNECT, 3, 0x100).flush()
+    s["tcp_refused"] = t.b
+    t = TcpScript().syn().host(CONNECT).flush().seg().flush()
+    t.host(DATA, n=1000).host(HRST).flush().syn(1).host(CONNECT, 1).flush()
+    s["tcp_resets"] = t.seg(1).flush().seg(1, flags=RST, seq=0).flush().b
+    # jumbo MTU: segments that are mbuf chains
+    t = TcpScript(mtu_index=2).syn(mss=8960).host(CONNECT).flush().seg()
+    s["tcp_jumbo"] = t.flush().host(DATA, n=18000).flush().seg().flush().b
+    # challenge ACKs: an in-window RST, a SYN on an open connection
+    t = TcpScript().syn().host(CONNECT).flush().seg().flush()
+    t.seg(flags=RST, seq=100).syn().flush()
+    s["tcp_challenge"] = t.op(RAW, 0, bytes([0x10, 0]) + bytes(10) +
+                              b"\x00\x00").flush().b
+    return s
+
+
+def write_set(d, seeds):
+    """Replace the seeds of directory @d, keeping regress_* inputs"""
+    d.mkdir(parents=True, exist_ok=True)
+    for old in d.iterdir():
+        if not old.name.startswith("regress_"):
+            old.unlink()
+    for seed, data in seeds.items():
+        assert len(data) < 2048, seed
+        (d / (seed + ".bin")).write_bytes(data)
+
+
 def main():
     here = pathlib.Path(__file__).resolve().parent
     out = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else here / "corpus"
@@ -182,15 +301,10 @@ def main():
         "icmp": {k: v for k, v in f.items() if k.startswith("icmp_")} |
                 {"udp_remote": f["udp_remote"], "tcp_syn": f["tcp_syn"]},
         "dns": dns_messages(),
+        "tcp": tcp_scripts(),
     }
     for name, seeds in sets.items():
-        d = out / name
-        if d.exists():
-            shutil.rmtree(d)
-        d.mkdir(parents=True)
-        for seed, data in seeds.items():
-            assert len(data) < 2048, seed
-            (d / (seed + ".bin")).write_bytes(data)
+        write_set(out / name, seeds)
     print(f"wrote {sum(len(s) for s in sets.values())} seeds under {out}")
     return 0
 
