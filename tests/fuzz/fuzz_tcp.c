@@ -123,12 +123,13 @@ struct fsock {
 	bool used;
 	int conn;		/* harness connection, -1: none */
 	bool connecting;	/* connect() in progress */
-	int so_error;		/* SO_ERROR, cleared when read */
+	int so_error;		/* pending error (sk_err): the next read,
+				 * write or SO_ERROR returns it once */
 	int peek_off;		/* SO_PEEK_OFF, -1: off */
 	uint64_t rx_head;	/* host stream offset of the queue's first byte */
 	uint64_t rx_tail;	/* ... and of the byte after its last */
 	bool rx_eof;		/* the host peer sent FIN */
-	int rx_err;		/* next read fails with this */
+	bool reset;		/* the host peer reset the connection */
 	uint32_t tx_room;	/* bytes the send buffer still takes */
 	uint64_t tx_total;	/* bytes written: the guest stream offset */
 	bool shut_wr, linger0, in_epoll;
@@ -308,9 +309,9 @@ ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags)
 		return __real_recvmsg(fd, msg, flags);
 	FUZZ_CHECK(s && (flags & MSG_PEEK) && (flags & MSG_DONTWAIT) &&
 		   s->peek_off >= 0);
-	if (s->rx_err) {
-		errno = s->rx_err;
-		s->rx_err = 0;
+	if (s->so_error) {
+		errno = s->so_error;
+		s->so_error = 0;
 		return -1;
 	}
 	off = s->rx_head + (uint64_t)s->peek_off;
@@ -333,9 +334,9 @@ ssize_t __wrap_recv(int fd, void *buf, size_t n, int flags)
 	if (!fake_fd(fd))
 		return __real_recv(fd, buf, n, flags);
 	FUZZ_CHECK(s && !buf && (flags & MSG_TRUNC) && (flags & MSG_DONTWAIT));
-	if (s->rx_err) {
-		errno = s->rx_err;
-		s->rx_err = 0;
+	if (s->so_error) {
+		errno = s->so_error;
+		s->so_error = 0;
 		return -1;
 	}
 	k = RTE_MIN((uint64_t)n, s->rx_tail - s->rx_head);
@@ -381,8 +382,9 @@ ssize_t __wrap_sendmsg(int fd, const struct msghdr *msg, int flags)
 	FUZZ_CHECK(!s->shut_wr);	/* no write after shutdown(SHUT_WR) */
 	for (size_t i = 0; i < msg->msg_iovlen; i++)
 		want += msg->msg_iov[i].iov_len;
-	if (s->rx_err == ECONNRESET) {
-		errno = EPIPE;
+	if (s->so_error || s->reset) {
+		errno = s->so_error ? s->so_error : EPIPE;
+		s->so_error = 0;
 		return -1;
 	}
 	if (!s->tx_room) {
@@ -433,6 +435,7 @@ struct gconn {
 	uint16_t gport, rport;	/* guest's port, remote port (host order) */
 	rte_be32_t raddr;	/* remote address as the guest sees it */
 	uint32_t g_iss;		/* the guest's ISN */
+	bool syn_sent;		/* the guest sent its SYN (or SYN-ACK) */
 	uint32_t snd_nxt;	/* next sequence number the guest sends */
 	uint32_t snd_max;	/* after the highest byte it ever sent */
 	bool fin_set;
@@ -856,6 +859,7 @@ static void op_syn(struct in *in, int i)
 	g->rport = (sel & 3) == 3 ? 53 : 80;
 	g->g_iss = u32(in);
 	g->snd_nxt = g->snd_max = g->g_iss + 1;
+	g->syn_sent = true;
 	g->win = u16(in);
 	if (sel & 4) {		/* MSS */
 		uint16_t mss = u16(in);
@@ -934,11 +938,17 @@ static void op_seg(struct in *in, int i)
 	    RTE_TCP_SYN_FLAG && !broth_flow(g))
 		return;
 	if (fl & RTE_TCP_SYN_FLAG) {
-		/* a port forward's SYN-ACK picks the guest's ISN */
+		/* a port forward's first SYN-ACK picks the guest's ISN; a
+		 * later one with another ISN is a guest that lies */
 		if (g->inbound && !(sel & 32)) {
-			g->g_iss = u32(in);
+			uint32_t iss = u32(in);
+
+			fz_strict = fz_strict &&
+				    (!g->syn_sent || iss == g->g_iss);
+			g->g_iss = iss;
 			g->snd_nxt = g->snd_max = g->g_iss + 1;
 		}
+		g->syn_sent = true;
 		seq = g->g_iss;
 		len = 0;
 	}
@@ -1035,18 +1045,19 @@ static void op_host(struct in *in, int i, uint8_t what)
 	case 3:		/* reset */
 		if (s->connecting)
 			return;
-		s->rx_err = ECONNRESET;
+		s->reset = s->rx_eof = true;	/* reads end after the error */
 		s->so_error = ECONNRESET;
 		host_event(s, EPOLLIN | EPOLLERR | EPOLLHUP);
 		return;
 	case 4:		/* room to write: none, or some more */
 		s->tx_room = n & 1 ? 0 : s->tx_room + n;
-		if (s->tx_room)
+		if (s->tx_room && !s->connecting)
 			host_event(s, EPOLLOUT);
 		return;
-	default:	/* an event alone */
-		host_event(s, n & (EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP |
-				   EPOLLRDHUP));
+	default:	/* an event alone; a connecting socket has none */
+		if (!s->connecting)
+			host_event(s, n & (EPOLLIN | EPOLLOUT | EPOLLERR |
+					   EPOLLHUP | EPOLLRDHUP));
 	}
 }
 
