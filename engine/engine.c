@@ -89,9 +89,8 @@ static int engine_dns_conf(struct broth_engine *e, char *err, size_t errlen)
 	const struct broth_conf *c = &e->conf;
 
 	for (unsigned i = 0; i < c->n_dns; i++)
-		e->dns_up[e->n_dns_up++] = (struct sockaddr_in){
-			.sin_family = AF_INET, .sin_port = htons(DNS_PORT),
-			.sin_addr = c->dns[i] };
+		inet_sa_set(&e->dns_up[e->n_dns_up++], c->dns[i].s6_addr,
+			    RTE_BE16(DNS_PORT));
 	if (!c->n_dns)
 		e->n_dns_up = vnet_resolv_nameservers(c->resolv_conf ?
 					c->resolv_conf : BROTH_RESOLV_CONF,

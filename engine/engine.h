@@ -21,6 +21,7 @@
 #include "counters.h"
 #include "flow.h"
 #include "impair.h"
+#include "inet.h"
 #include "reasm.h"
 #include "slowpath/dns.h"
 #include "port.h"
@@ -75,10 +76,11 @@ static inline uint64_t worker_ev_tag(enum worker_ev type, uint32_t idx)
 /* The worker running on this thread, for timer callbacks */
 extern __thread struct worker *worker_self;
 
-/* Like worker_send(), fragmenting IPv4 frames above the guest's MTU */
+/* Like worker_send(), fragmenting IP frames above the guest's MTU */
 void worker_send_mtu(struct worker *w, unsigned pidx, struct rte_mbuf *m);
 /* Send the guest an ICMP error quoting @quote (see icmp_error4()) */
-void worker_send_icmp_error(struct worker *w, unsigned pidx, rte_be32_t src,
+void worker_send_icmp_error(struct worker *w, unsigned pidx,
+			    const uint8_t src[INET_ALEN],
 			    const struct rte_ether_addr *mac, uint8_t type,
 			    uint8_t code, uint32_t info, const uint8_t *quote,
 			    size_t qlen);
@@ -96,6 +98,7 @@ struct slowpath {
 	int sleeping;
 	struct rte_ring *ring;		/* MPSC from the workers */
 	struct dns_fwd *dns;		/* the DNS forwarder's state */
+	uint64_t next_ra;		/* TSC of the next unsolicited RA */
 	struct counters ctr;
 } __rte_cache_aligned;
 
@@ -126,7 +129,7 @@ struct broth_engine {
 	unsigned n_fwds;
 	struct engine_fwd fwds[ENGINE_MAX_FWDS];
 	unsigned n_dns_up;			/* upstream resolvers */
-	struct sockaddr_in dns_up[BROTH_MAX_DNS];
+	union inet_sa dns_up[BROTH_MAX_DNS];
 	unsigned n_dns_hosts;			/* --dns-host records */
 	struct dns_static dns_hosts[BROTH_MAX_DNS_HOSTS];
 };

@@ -22,7 +22,7 @@ enum {
 	OPT_NETNS = 256, OPT_IFNAME, OPT_CONFIGURE, OPT_NET, OPT_MTU,
 	OPT_WORKERS, OPT_LOG_LEVEL, OPT_PID_FILE, OPT_RESOLV_CONF,
 	OPT_VERSION, OPT_HELP, OPT_NO_HOST_LOOPBACK, OPT_MAX_FLOWS, OPT_IMPAIR, OPT_UDP_TIMEOUT,
-	OPT_DNS, OPT_DNS_HOST,
+	OPT_DNS, OPT_DNS_HOST, OPT_NET6,
 };
 
 static const struct option long_opts[] = {
@@ -30,6 +30,7 @@ static const struct option long_opts[] = {
 	{ "ifname", required_argument, NULL, OPT_IFNAME },
 	{ "configure", no_argument, NULL, OPT_CONFIGURE },
 	{ "net", required_argument, NULL, OPT_NET },
+	{ "net6", required_argument, NULL, OPT_NET6 },
 	{ "mtu", required_argument, NULL, OPT_MTU },
 	{ "workers", required_argument, NULL, OPT_WORKERS },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
@@ -60,6 +61,8 @@ static void usage(FILE *f)
 "  --configure           also put address, route and MTU on it\n"
 "  --net CIDR            guest IPv4 network (default 10.0.0.0/24:\n"
 "                        gateway .1, guest .2)\n"
+"  --net6 PREFIX         guest IPv6 /64 for SLAAC (default fd00:b0:7d::/64:\n"
+"                        gateway ::1 and fe80::1, DHCPv6 address ::2)\n"
 "  --mtu N               guest MTU, %u..%u (default 1500)\n"
 "  --workers N           worker threads (default: online CPUs)\n"
 "  --no-host-loopback    the gateway address does not reach the host's lo\n"
@@ -81,6 +84,20 @@ static void usage(FILE *f)
 "\n"
 "Signals: SIGINT/SIGTERM stop cleanly, SIGUSR1 prints counters.\n",
 		BROTH_MTU_MIN, BROTH_MTU_MAX);
+}
+
+/* An IPv4 (stored v4-mapped) or IPv6 address: 0, or -1 */
+static int parse_addr46(const char *s, struct in6_addr *a)
+{
+	struct in_addr v4;
+
+	if (inet_pton(AF_INET, s, &v4) == 1) {
+		memset(a, 0, sizeof(*a));
+		a->s6_addr[10] = a->s6_addr[11] = 0xff;
+		memcpy(a->s6_addr + 12, &v4, 4);
+		return 0;
+	}
+	return inet_pton(AF_INET6, s, a) == 1 ? 0 : -1;
 }
 
 static int fail(const char *fmt, ...)
@@ -156,6 +173,10 @@ static int parse_one(int c, const char *arg, struct options *o)
 				     sizeof(err)))
 			return fail("--net: %s", err);
 		return 0;
+	case OPT_NET6:
+		if (broth_parse_net6(arg, &vc->net6, err, sizeof(err)))
+			return fail("--net6: %s", err);
+		return 0;
 	case OPT_MTU:
 		if (parse_uint("--mtu", arg, BROTH_MTU_MIN, BROTH_MTU_MAX, &n))
 			return -1;
@@ -187,8 +208,8 @@ static int parse_one(int c, const char *arg, struct options *o)
 	case OPT_DNS:
 		if (o->conf.n_dns >= BROTH_MAX_DNS)
 			return fail("--dns: at most %u upstreams", BROTH_MAX_DNS);
-		if (inet_pton(AF_INET, arg, &o->conf.dns[o->conf.n_dns]) != 1)
-			return fail("--dns: '%s' is not an IPv4 address", arg);
+		if (parse_addr46(arg, &o->conf.dns[o->conf.n_dns]))
+			return fail("--dns: '%s' is not an IP address", arg);
 		o->conf.n_dns++;
 		return 0;
 	case OPT_DNS_HOST:

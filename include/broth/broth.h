@@ -45,6 +45,7 @@ struct broth_vnet_conf {
 	bool configure;			/* put address/route/MTU on it */
 	struct in_addr net4;		/* network address, host bits zero */
 	uint8_t prefix4;		/* 1..30 */
+	struct in6_addr net6;		/* SLAAC prefix, a /64 */
 	uint16_t mtu;
 	uint32_t lease_s;		/* DHCPv4 lease time */
 	unsigned n_fwd;
@@ -61,7 +62,7 @@ struct broth_conf {
 	const char *resolv_conf;	/* DHCP domain/search and DNS upstreams;
 					 * NULL: BROTH_RESOLV_CONF */
 	unsigned n_dns;			/* --dns: upstreams, override resolv_conf */
-	struct in_addr dns[BROTH_MAX_DNS];
+	struct in6_addr dns[BROTH_MAX_DNS];	/* IPv4 as ::ffff:a.b.c.d */
 	unsigned n_dns_hosts;		/* --dns-host NAME=ADDR, as given */
 	const char *dns_hosts[BROTH_MAX_DNS_HOSTS];
 	unsigned n_vnets;
@@ -70,12 +71,17 @@ struct broth_conf {
 
 struct broth_engine;
 
-/* Defaults of DESIGN.md §1: 10.0.0.0/24, MTU 1500, lease 24 h, eth0 */
+/* Defaults of DESIGN.md §1: 10.0.0.0/24, fd00:b0:7d::/64, MTU 1500,
+ * lease 24 h, eth0 */
 void broth_vnet_conf_defaults(struct broth_vnet_conf *vc);
 
 /* Parse "A.B.C.D/N" for a vnet: 0, or -1 with a message in @err */
 int broth_parse_net4(const char *s, struct in_addr *net, uint8_t *prefix,
 		     char *err, size_t errlen);
+
+/* Parse "PREFIX[/64]" for a vnet: 0, or -1 with a message in @err */
+int broth_parse_net6(const char *s, struct in6_addr *net, char *err,
+		     size_t errlen);
 
 /* Parse "[HOSTADDR:]HOSTPORT[:GUESTPORT]": 0, or -1 with a message in @err */
 int broth_parse_fwd(const char *s, uint8_t proto, struct broth_fwd *f,
