@@ -30,9 +30,9 @@
 	X(IPV4_BAD_CSUM, "ipv4_bad_checksum")                           \
 	X(IPV4_BAD_SRC, "ipv4_bad_source")                              \
 	X(IPV4_FRAGMENT, "ipv4_fragment")                               \
-	X(IPV4_REASM_TIMEOUT, "ipv4_reassembly_timeout")                \
-	X(IPV4_REASM_FULL, "ipv4_reassembly_table_full")                \
-	X(IPV4_REASM_OVERLAP, "ipv4_reassembly_bad_fragments")          \
+	X(IPV4_REASM_TIMEOUT, "ip_reassembly_timeout")                  \
+	X(IPV4_REASM_FULL, "ip_reassembly_table_full")                  \
+	X(IPV4_REASM_OVERLAP, "ip_reassembly_bad_fragments")            \
 	X(IPV4_UNKNOWN_PROTO, "ipv4_unknown_protocol")                  \
 	X(IPV4_BCAST_MCAST, "ipv4_broadcast_multicast")                 \
 	X(IPV6_TRUNC, "ipv6_truncated")                                 \

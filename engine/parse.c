@@ -205,11 +205,14 @@ static enum drop_reason parse_ipv6_opts(const uint8_t *h, uint32_t len)
  * Walk the extension headers between the fixed header and the upper layer:
  * each must fit in the payload; hop-by-hop only comes first; a routing header
  * with segments left would make us a router of source routes, so it is
- * dropped; fragments are not reassembled for IPv6.
+ * dropped. A fragment header ends the walk: p->frag_off and p->frag_nh_off
+ * locate it and the next-header byte naming it, for reassembly.
  */
 static enum drop_reason parse_ipv6_ext(struct pkt *p, uint8_t *nh,
 				       uint32_t *off, uint32_t end)
 {
+	uint32_t nh_off = p->l3_off + 6;	/* the fixed header's field */
+
 	for (unsigned n = 0; n < IPV6_MAX_EXT; n++) {
 		const uint8_t *h = p->data + *off;
 		uint32_t len;
@@ -224,6 +227,10 @@ static enum drop_reason parse_ipv6_ext(struct pkt *p, uint8_t *nh,
 		case IPV6_NH_ROUTING:
 			break;
 		case IPV6_NH_FRAGMENT:
+			if (*off + 8 > end)
+				return DROP_IPV6_BAD_EXT;
+			p->frag_off = (uint16_t)*off;
+			p->frag_nh_off = (uint16_t)nh_off;
 			return DROP_IPV6_FRAGMENT;
 		case IPV6_NH_NONE:
 			return DROP_IPV6_UNKNOWN_PROTO;
@@ -242,6 +249,7 @@ static enum drop_reason parse_ipv6_ext(struct pkt *p, uint8_t *nh,
 			return r;
 		}
 		*nh = h[0];
+		nh_off = *off;
 		*off += len;
 	}
 	return DROP_IPV6_EXT_UNSUPPORTED;

@@ -40,6 +40,8 @@ struct pkt {
 	uint8_t saddr[16], daddr[16];	/* both families, IPv4 v4-mapped */
 	rte_be16_t sport, dport;	/* UDP/TCP; ICMP echo: identifier in sport */
 	uint8_t icmp_type;		/* ICMP/ICMPv6 */
+	uint16_t frag_off;		/* IPv6 fragment header, 0 if none */
+	uint16_t frag_nh_off;		/* the next-header byte naming it */
 };
 
 enum drop_reason parse_frame(const uint8_t *data, uint32_t len, unsigned flags,

@@ -363,7 +363,7 @@ static bool worker_frame(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 		r = parse_frame(data, m->data_len, 0, &p);
 	else
 		r = worker_parse_chain(m, &p);
-	if (unlikely(r == DROP_IPV4_FRAGMENT)) {
+	if (unlikely(r == DROP_IPV4_FRAGMENT || r == DROP_IPV6_FRAGMENT)) {
 		m = reasm_input(&w->reasm, m, &p);
 		return m ? worker_frame(w, pidx, m, wake_mask) : false;
 	}
