@@ -44,6 +44,8 @@
 	X(IPV6_FRAGMENT, "ipv6_fragment")                               \
 	X(IPV6_UNKNOWN_PROTO, "ipv6_unknown_protocol")                  \
 	X(IPV6_MCAST, "ipv6_multicast")                                 \
+	X(SPOOFED_MAC, "spoofed_source_mac")                            \
+	X(SPOOFED_IP, "spoofed_source_ip")                              \
 	X(ICMP6_IGNORED, "icmpv6_ignored_type")                         \
 	X(NDP_BAD, "ndp_malformed")                                     \
 	X(NDP_NOT_OURS, "ndp_target_not_gateway")                       \

@@ -125,8 +125,11 @@ static int engine_check_conf(struct broth_engine *e, char *err, size_t errlen)
 			       errlen);
 		if (rc)
 			return rc;
-		e->vnets[i].max_flows = c->max_flows ? c->max_flows :
-					BROTH_MAX_FLOWS_DEFAULT;
+		e->vnets[i].max_flows = c->vnets[i].max_flows ?
+			c->vnets[i].max_flows : c->max_flows ? c->max_flows :
+			BROTH_MAX_FLOWS_DEFAULT;
+		e->vnets[i].no_host_loopback = c->no_host_loopback ||
+					       c->vnets[i].no_host_loopback;
 		if (c->vnets[i].impair[0] &&
 		    impair_parse(c->vnets[i].impair, &e->impair[i], err, errlen))
 			return -EINVAL;
@@ -359,10 +362,10 @@ void broth_engine_dump_stats(struct broth_engine *e, FILE *f)
 		engine_dump_impair(e, i, f);
 		if (rte_eth_stats_get(pt->port_id, &st))
 			continue;
-		fprintf(f, "stats: port %s (%s): rx %" PRIu64 " tx %" PRIu64
-			" rx_missed %" PRIu64 " rx_errors %" PRIu64
+		fprintf(f, "stats: port %s (%s, guest %s): rx %" PRIu64 " tx %"
+			PRIu64 " rx_missed %" PRIu64 " rx_errors %" PRIu64
 			" tx_errors %" PRIu64 " mbufs_free %u\n", pt->ifname,
-			pt->devname, st.ipackets, st.opackets, st.imissed,
+			pt->devname, pt->vn->name, st.ipackets, st.opackets, st.imissed,
 			st.ierrors, st.oerrors, rte_mempool_avail_count(pt->pool));
 	}
 	fflush(f);

@@ -294,7 +294,7 @@ static int tcp_host_dst(struct worker *w, const struct vnet *vn,
 		inet_sa_get(&w->e->dns_up[0], out, NULL);
 		return 0;
 	}
-	return vnet_host_dst(vn, w->e->conf.no_host_loopback, p->daddr, out);
+	return vnet_host_dst(vn, vn->no_host_loopback, p->daddr, out);
 }
 
 static void tcp_open(struct worker *w, unsigned pidx, const struct pkt *p,

@@ -187,7 +187,7 @@ void udp_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 
 	flow_key(&k, vn->id, IPPROTO_UDP, p->saddr, p->sport, NULL, 0);
 	u = (struct udp_flow *)flow_lookup(&w->udp, &k);
-	if (vnet_host_dst(vn, w->e->conf.no_host_loopback, p->daddr, dst)) {
+	if (vnet_host_dst(vn, vn->no_host_loopback, p->daddr, dst)) {
 		counters_drop(&w->ctr, DROP_UDP_DST_REFUSED);
 		goto out;
 	}

@@ -277,9 +277,23 @@ static uint64_t mac_pack(const struct rte_ether_addr *m)
  */
 void vnet_guest_mac_learn(struct vnet *vn, const struct rte_ether_addr *mac)
 {
-	if (!rte_is_unicast_ether_addr(mac))
+	if (!rte_is_unicast_ether_addr(mac) || vn->guest_mac_fixed)
 		return;
 	__atomic_store_n(&vn->guest_mac, mac_pack(mac), __ATOMIC_RELAXED);
+}
+
+/**
+ * vnet_guest_mac_fix() - the guest's MAC is known from its port: from now on
+ *			  it is the only source MAC accepted (anti-spoofing)
+ * @vn:		vnet, before its port is served
+ * @mac:	the guest's MAC
+ */
+void vnet_guest_mac_fix(struct vnet *vn, const struct rte_ether_addr *mac)
+{
+	vn->guest_mac_fixed = false;
+	vnet_guest_mac_learn(vn, mac);
+	vn->fixed_mac = *mac;
+	vn->guest_mac_fixed = rte_is_unicast_ether_addr(mac);
 }
 
 /**

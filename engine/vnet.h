@@ -67,6 +67,10 @@ struct vnet {
 
 	struct dhcp_lease lease;	/* slow path only */
 
+	bool no_host_loopback;		/* the gateway does not reach host lo */
+	bool guest_mac_fixed;		/* fixed_mac is known from the port or
+					 * configuration: other sources are spoofed */
+	struct rte_ether_addr fixed_mac;
 	uint32_t max_flows;		/* this guest's share of connections */
 	uint32_t n_flows;		/* open connections, all workers (atomic) */
 };
@@ -86,6 +90,7 @@ void vnet_gateway_for(const struct vnet *vn, const uint8_t guest[16],
 void vnet_guest_src(const struct vnet *vn, const uint8_t from[16], bool ll,
 		    uint8_t out[16]);
 void vnet_guest_mac_learn(struct vnet *vn, const struct rte_ether_addr *mac);
+void vnet_guest_mac_fix(struct vnet *vn, const struct rte_ether_addr *mac);
 bool vnet_guest_mac_get(const struct vnet *vn, struct rte_ether_addr *mac);
 
 #endif

@@ -350,6 +350,37 @@ static enum drop_reason worker_classify(const struct vnet *vn,
 	return ip4_is_bcast_mcast(vn, p->dst4) ? DROP_IPV4_BCAST_MCAST : DROP_NONE;
 }
 
+/*
+ * Anti-spoofing: a guest speaks only from its own MAC (once the port has
+ * told us which it is) and its own addresses: the vnet's guest address
+ * (0.0.0.0 while it asks DHCP for it), an address in its /64, link-local, or
+ * :: (duplicate address detection). Anything else could hijack another
+ * guest's flows or hide who sent it.
+ */
+static enum drop_reason worker_antispoof(const struct vnet *vn,
+					 const struct pkt *p)
+{
+	const struct rte_ether_hdr *eh = (const struct rte_ether_hdr *)p->data;
+	static const uint8_t unspec6[16];
+	rte_be32_t spa;
+
+	if (vn->guest_mac_fixed &&
+	    !rte_is_same_ether_addr(&eh->src_addr, &vn->fixed_mac))
+		return DROP_SPOOFED_MAC;
+	if (p->v6)
+		return !memcmp(p->saddr, vn->net6, 8) ||
+		       inet6_is_linklocal(p->saddr) ||
+		       inet_eq(p->saddr, unspec6) ? DROP_NONE : DROP_SPOOFED_IP;
+	if (p->ethertype == RTE_ETHER_TYPE_ARP) {
+		memcpy(&spa, p->data + p->l3_off + 14, 4);	/* sender IP */
+		return spa == vn->guest4 || !spa ? DROP_NONE : DROP_SPOOFED_IP;
+	}
+	if (p->src4 == vn->guest4)
+		return DROP_NONE;
+	return !p->src4 && p->l4proto == IPPROTO_UDP &&
+	       p->dport == RTE_BE16(DHCP_SERVER_PORT) ? DROP_NONE : DROP_SPOOFED_IP;
+}
+
 /* Return true if @m must go to the slow path */
 static bool worker_frame(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 			 uint32_t *wake_mask)
@@ -367,6 +398,8 @@ static bool worker_frame(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 		m = reasm_input(&w->reasm, m, &p);
 		return m ? worker_frame(w, pidx, m, wake_mask) : false;
 	}
+	if (!r)
+		r = worker_antispoof(vn, &p);
 	if (r) {
 		worker_drop(w, m, r);
 		return false;

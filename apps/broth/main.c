@@ -41,15 +41,21 @@ static void raise_nofile(void)
 	}
 }
 
+/* One line saying every guest is served: tests and scripts wait for it */
 static void print_ready(const struct options *o, unsigned workers)
 {
-	const struct broth_vnet_conf *vc = &o->conf.vnets[0];
-	char net[INET_ADDRSTRLEN];
+	fprintf(stderr, "broth: ready:");
+	for (unsigned i = 0; i < o->conf.n_vnets; i++) {
+		const struct broth_vnet_conf *vc = &o->conf.vnets[i];
+		char net[INET_ADDRSTRLEN], net6[INET6_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &vc->net4, net, sizeof(net));
-	fprintf(stderr, "broth: ready: guest %s in netns %s, network %s/%u, "
-		"MTU %u, %u worker(s)\n", vc->ifname, vc->netns, net,
-		vc->prefix4, vc->mtu, workers);
+		inet_ntop(AF_INET, &vc->net4, net, sizeof(net));
+		inet_ntop(AF_INET6, &vc->net6, net6, sizeof(net6));
+		fprintf(stderr, "%s guest %s %s in netns %s, network %s/%u %s/64, "
+			"MTU %u", i ? ";" : "", vc->name, vc->ifname, vc->netns,
+			net, vc->prefix4, net6, vc->mtu);
+	}
+	fprintf(stderr, ", %u worker(s)\n", workers);
 }
 
 static void wait_for_stop(struct broth_engine *e, const sigset_t *set)

@@ -43,6 +43,10 @@ struct broth_vnet_conf {
 	char netns[PATH_MAX];		/* NAME (/run/netns/NAME), PATH or PID */
 	char ifname[IF_NAMESIZE];	/* guest interface, default "eth0" */
 	bool configure;			/* put address/route/MTU on it */
+	bool no_host_loopback;		/* this guest's gateway skips host lo */
+	bool has_mac;			/* mac is set: the guest's MAC */
+	uint8_t mac[6];
+	uint32_t max_flows;		/* this guest's connections; 0: global */
 	struct in_addr net4;		/* network address, host bits zero */
 	uint8_t prefix4;		/* 1..30 */
 	struct in6_addr net6;		/* SLAAC prefix, a /64 */
@@ -82,6 +86,11 @@ int broth_parse_net4(const char *s, struct in_addr *net, uint8_t *prefix,
 /* Parse "PREFIX[/64]" for a vnet: 0, or -1 with a message in @err */
 int broth_parse_net6(const char *s, struct in6_addr *net, char *err,
 		     size_t errlen);
+
+/* Parse a guest spec "KEY=VALUE[,KEY=VALUE...]" (--guest, --config lines,
+ * the control socket) into @vc, defaults first: 0, or -1 with @err set */
+int broth_parse_guest(const char *spec, struct broth_vnet_conf *vc, char *err,
+		      size_t errlen);
 
 /* Parse "[HOSTADDR:]HOSTPORT[:GUESTPORT]": 0, or -1 with a message in @err */
 int broth_parse_fwd(const char *s, uint8_t proto, struct broth_fwd *f,
