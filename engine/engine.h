@@ -33,6 +33,24 @@
 
 struct broth_engine;
 
+/* Requests from the main thread to a running worker (runtime.c) */
+enum worker_op {
+	WOP_NONE = 0,
+	WOP_ADD_PORT,		/* start serving port arg */
+	WOP_DEL_PORT,		/* close its flows, stop serving port arg */
+	WOP_ADD_FWD,		/* open a listener for forward arg */
+	WOP_DEL_FWD,		/* close the listener of forward arg */
+	WOP_FLOWS,		/* copy the flows of port arg into flows[] */
+};
+
+struct worker_ctl {
+	enum worker_op op;
+	unsigned arg;
+	struct broth_flow_info *flows;
+	unsigned cap, n;
+	int rc;
+};
+
 struct worker {
 	unsigned id;
 	struct broth_engine *e;
@@ -55,6 +73,9 @@ struct worker {
 	struct reasm reasm;		/* the guest's IPv4 fragments */
 	uint32_t *tcp_dirty;		/* connections to flush this burst */
 	uint32_t n_tcp_dirty;
+	bool port_on[BROTH_MAX_VNETS];	/* ports this worker serves */
+	int ctl_pending;		/* main thread's request waits in ctl */
+	struct worker_ctl ctl;
 	struct counters ctr;
 } __rte_cache_aligned;
 
@@ -109,6 +130,7 @@ struct slowpath {
 /* A port forward of one vnet */
 struct engine_fwd {
 	uint16_t pidx;
+	bool active;			/* listeners open on every worker */
 	struct broth_fwd f;
 };
 
@@ -119,7 +141,7 @@ struct broth_engine {
 	int quit;
 	bool eal_up;
 	unsigned n_workers;
-	unsigned n_ports;
+	unsigned n_ports;			/* slots ever used: ports[0..n) */
 	uint8_t port_idx[RTE_MAX_ETHPORTS];	/* ethdev port id -> ports[] */
 	struct vnet vnets[BROTH_MAX_VNETS];
 	struct impair_conf impair[BROTH_MAX_VNETS];
@@ -147,10 +169,17 @@ static inline struct port *engine_port_of(struct broth_engine *e,
 	return &e->ports[e->port_idx[port_id]];
 }
 
+int engine_vnet_setup(struct broth_engine *e, unsigned i, char *err,
+		      size_t errlen);
+int engine_add_port(struct broth_engine *e, unsigned i, char *err,
+		    size_t errlen);
+
 void *worker_main(void *arg);
 int worker_init(struct worker *w, struct broth_engine *e, unsigned id);
 void worker_fini(struct worker *w);
 int worker_add_port(struct worker *w, unsigned port_idx);
+void worker_ctl_run(struct worker *w);
+int tcp_fwd_listen(struct worker *w, unsigned fi, char *err, size_t errlen);
 
 void *slowpath_main(void *arg);
 int slowpath_init(struct slowpath *sp, struct broth_engine *e);

@@ -190,6 +190,27 @@ void flow_for_each_live(struct flow_table *t, void (*fn)(struct flow *, void *),
 	}
 }
 
+/**
+ * flow_for_each_of_port() - flow_for_each_live() for the flows of one port
+ * @t:		table
+ * @pidx:	port (guest)
+ * @fn:		callback; it may kill the flow
+ * @arg:	passed to @fn
+ */
+void flow_for_each_of_port(struct flow_table *t, uint16_t pidx,
+			   void (*fn)(struct flow *, void *), void *arg)
+{
+	if (!t->slots)
+		return;
+	for (uint32_t i = 0; i < t->cap; i++) {
+		struct flow *f = flow_at(t, i);
+
+		if (f->state != FLOW_FREE && f->state != FLOW_DEAD &&
+		    f->pidx == pidx)
+			fn(f, arg);
+	}
+}
+
 /* flow_reap() - return dead slots to the free stack (end of a burst) */
 void flow_reap(struct flow_table *t)
 {

@@ -77,5 +77,7 @@ void flow_kill(struct flow_table *t, struct flow *f);
 void flow_reap(struct flow_table *t);
 void flow_for_each_live(struct flow_table *t, void (*fn)(struct flow *, void *),
 			void *arg);
+void flow_for_each_of_port(struct flow_table *t, uint16_t pidx,
+			   void (*fn)(struct flow *, void *), void *arg);
 
 #endif

@@ -348,6 +348,12 @@ void ping_sock_event(struct worker *w, uint32_t idx, uint32_t events)
 		ping_sock_read(w, pf);
 }
 
+/* ping_close_port() - end every echo flow of a guest that is removed */
+void ping_close_port(struct worker *w, unsigned pidx)
+{
+	flow_for_each_of_port(&w->ping, (uint16_t)pidx, ping_close_cb, w);
+}
+
 /**
  * ping_worker_init() - flow table of a worker
  * @w:		worker

@@ -852,6 +852,12 @@ static void tcp_abort_cb(struct flow *f, void *w)
 	tcp_close(w, (struct tcp_conn *)f, true);
 }
 
+/* tcp_close_port() - reset every connection of a guest that is removed */
+void tcp_close_port(struct worker *w, unsigned pidx)
+{
+	flow_for_each_of_port(&w->tcp, (uint16_t)pidx, tcp_abort_cb, w);
+}
+
 /* tcp_worker_fini() - close every connection and free the table */
 void tcp_worker_fini(struct worker *w)
 {

@@ -362,6 +362,12 @@ void udp_sock_event(struct worker *w, uint32_t idx, uint32_t events)
 		udp_sock_read(w, u);
 }
 
+/* udp_close_port() - end every mapping of a guest that is removed */
+void udp_close_port(struct worker *w, unsigned pidx)
+{
+	flow_for_each_of_port(&w->udp, (uint16_t)pidx, udp_close_cb, w);
+}
+
 /**
  * udp_worker_init() - flow table and receive scratch area of a worker
  * @w:		worker

@@ -88,6 +88,10 @@ static void worker_tx_raw(struct worker *w, unsigned pidx, struct rte_mbuf *m)
 	struct port *pt = &w->e->ports[pidx];
 	uint16_t sent;
 
+	if (unlikely(!w->port_on[pidx])) {	/* the guest was removed */
+		worker_drop(w, m, DROP_PORT_GONE);
+		return;
+	}
 	if (unlikely(m->pkt_len > PORT_TAP_DRIVER_MAX)) {
 		worker_tx_big(w, pidx, m);
 		return;
@@ -230,9 +234,10 @@ void worker_arp_guest(struct worker *w, unsigned pidx)
 static void worker_tx_flush(struct worker *w)
 {
 	for (unsigned i = 0; i < w->e->n_ports; i++)
-		counters_add(&w->ctr.tx,
-			     rte_eth_tx_buffer_flush(w->e->ports[i].port_id,
-						     w->id, w->txb[i]));
+		if (w->port_on[i])
+			counters_add(&w->ctr.tx,
+				     rte_eth_tx_buffer_flush(w->e->ports[i].port_id,
+							     w->id, w->txb[i]));
 }
 
 /* Frames of flows owned by this worker: the protocol handlers */
@@ -509,6 +514,10 @@ static unsigned worker_drain_rings(struct worker *w)
 				      NULL);
 	counters_add(&w->ctr.handoff_in, n);
 	for (unsigned i = 0; i < n; i++) {
+		if (unlikely(!w->port_on[w->e->port_idx[pkts[i]->port]])) {
+			worker_drop(w, pkts[i], DROP_PORT_GONE);
+			continue;
+		}
 		/* Checked by the receiving worker: only locate headers again */
 		parse_frame(rte_pktmbuf_mtod(pkts[i], uint8_t *),
 			    pkts[i]->pkt_len, PARSE_L4_CSUM_OK, &p);
@@ -571,7 +580,8 @@ static void worker_sleep(struct worker *w)
 {
 	__atomic_store_n(&w->sleeping, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!rte_ring_count(w->handoff) && !rte_ring_count(w->tx_ring))
+	if (!rte_ring_count(w->handoff) && !rte_ring_count(w->tx_ring) &&
+	    !__atomic_load_n(&w->ctl_pending, __ATOMIC_ACQUIRE))
 		worker_poll_events(w, worker_sleep_ms(w));
 	__atomic_store_n(&w->sleeping, 0, __ATOMIC_RELAXED);
 }
@@ -580,8 +590,11 @@ static unsigned worker_iteration(struct worker *w)
 {
 	unsigned work = 0;
 
+	if (unlikely(__atomic_load_n(&w->ctl_pending, __ATOMIC_ACQUIRE)))
+		worker_ctl_run(w);
 	for (unsigned i = 0; i < w->e->n_ports; i++)
-		work += worker_rx_port(w, i);
+		if (w->port_on[i])
+			work += worker_rx_port(w, i);
 	work += worker_drain_rings(w);
 	if (w->tcp.n_used || w->udp.n_used || w->ping.n_used || w->e->n_fwds)
 		work += worker_poll_events(w, 0);
@@ -599,14 +612,19 @@ static unsigned worker_iteration(struct worker *w)
  * Left process-directed, it wakes whichever thread is asleep; sent to the
  * worker that reads the queue, it lands on a thread that is awake anyway.
  */
-static void worker_own_queue_signals(struct worker *w)
+static void worker_own_queue_signal(struct worker *w, unsigned pidx)
 {
 	struct f_owner_ex own = { .type = F_OWNER_TID, .pid = gettid() };
 
+	if (w->port_on[pidx] && w->txfd[pidx] >= 0 &&
+	    fcntl(w->txfd[pidx], F_SETOWN_EX, &own))
+		BLOG(DEBUG, "worker %u: F_SETOWN_EX: %s", w->id, strerror(errno));
+}
+
+static void worker_own_queue_signals(struct worker *w)
+{
 	for (unsigned i = 0; i < w->e->n_ports; i++)
-		if (w->txfd[i] >= 0 && fcntl(w->txfd[i], F_SETOWN_EX, &own))
-			BLOG(DEBUG, "worker %u: F_SETOWN_EX: %s", w->id,
-			     strerror(errno));
+		worker_own_queue_signal(w, i);
 }
 
 /**
@@ -699,14 +717,7 @@ int worker_init(struct worker *w, struct broth_engine *e, unsigned id)
 	return rc;
 }
 
-/**
- * worker_add_port() - start serving a port's queue @w->id
- * @w:		worker
- * @pidx:	index of the port in the engine
- *
- * Return: 0, or -errno
- */
-int worker_add_port(struct worker *w, unsigned pidx)
+static int worker_port_setup(struct worker *w, unsigned pidx)
 {
 	struct port *pt = &w->e->ports[pidx];
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -739,6 +750,105 @@ int worker_add_port(struct worker *w, unsigned pidx)
 	}
 	ev.data.u64 = worker_ev_tag(WORKER_EV_RXQ, pidx);
 	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+/**
+ * worker_add_port() - start serving a port's queue @w->id
+ * @w:		worker
+ * @pidx:	index of the port in the engine
+ *
+ * Return: 0, or -errno (then the port is not served)
+ */
+int worker_add_port(struct worker *w, unsigned pidx)
+{
+	int rc = worker_port_setup(w, pidx);
+
+	if (!rc)
+		w->port_on[pidx] = true;
+	return rc;
+}
+
+/* Stop serving port @pidx: its flows end, its queue leaves the epoll set */
+static void worker_del_port(struct worker *w, unsigned pidx)
+{
+	tcp_close_port(w, pidx);
+	udp_close_port(w, pidx);
+	ping_close_port(w, pidx);
+	w->port_on[pidx] = false;
+	if (w->txfd[pidx] >= 0)
+		epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->txfd[pidx], NULL);
+	w->txfd[pidx] = -1;
+	impair_free(w->im_rx[pidx]);
+	impair_free(w->im_tx[pidx]);
+	w->im_rx[pidx] = w->im_tx[pidx] = NULL;
+	if (w->txb[pidx]) {	/* frames for a guest that is gone */
+		for (uint16_t k = 0; k < w->txb[pidx]->length; k++)
+			rte_pktmbuf_free(w->txb[pidx]->pkts[k]);
+		rte_free(w->txb[pidx]);
+		w->txb[pidx] = NULL;
+	}
+}
+
+/* Copy the live flows of a port into the request's buffer */
+static void worker_flows_cb(struct flow *f, void *arg)
+{
+	struct worker *w = arg;
+	struct worker_ctl *c = &w->ctl;
+	struct broth_flow_info *fi;
+
+	if (f->pidx != c->arg || c->n >= c->cap)
+		return;
+	fi = &c->flows[c->n++];
+	fi->proto = f->key.proto;
+	fi->state = f->state;
+	fi->worker = (uint8_t)w->id;
+	memcpy(fi->gaddr, f->key.gaddr, 16);
+	memcpy(fi->raddr, f->key.raddr, 16);
+	fi->gport = rte_be_to_cpu_16(f->key.gport);
+	fi->rport = rte_be_to_cpu_16(f->key.rport);
+}
+
+/**
+ * worker_ctl_run() - carry out the main thread's request (runtime.c)
+ * @w:		worker, on its own thread
+ *
+ * The request is read after ctl_pending (acquire) and answered by clearing
+ * it (release): the main thread waits for that.
+ */
+void worker_ctl_run(struct worker *w)
+{
+	struct worker_ctl *c = &w->ctl;
+	char err[256];
+
+	c->rc = 0;
+	switch (c->op) {
+	case WOP_ADD_PORT:
+		c->rc = worker_add_port(w, c->arg);
+		worker_own_queue_signal(w, c->arg);
+		break;
+	case WOP_DEL_PORT:
+		worker_del_port(w, c->arg);
+		break;
+	case WOP_ADD_FWD:
+		c->rc = tcp_fwd_listen(w, c->arg, err, sizeof(err));
+		if (c->rc)
+			BLOG(WARNING, "worker %u: %s", w->id, err);
+		break;
+	case WOP_DEL_FWD:
+		if (w->listen_fd[c->arg] >= 0)
+			close(w->listen_fd[c->arg]);
+		w->listen_fd[c->arg] = -1;
+		break;
+	case WOP_FLOWS:
+		c->n = 0;
+		flow_for_each_live(&w->tcp, worker_flows_cb, w);
+		flow_for_each_live(&w->udp, worker_flows_cb, w);
+		flow_for_each_live(&w->ping, worker_flows_cb, w);
+		break;
+	default:
+		c->rc = -EINVAL;
+	}
+	__atomic_store_n(&w->ctl_pending, 0, __ATOMIC_RELEASE);
 }
 
 static void ring_free_all(struct rte_ring *r)

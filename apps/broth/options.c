@@ -22,7 +22,7 @@ enum {
 	OPT_NETNS = 256, OPT_IFNAME, OPT_CONFIGURE, OPT_NET, OPT_MTU,
 	OPT_WORKERS, OPT_LOG_LEVEL, OPT_PID_FILE, OPT_RESOLV_CONF,
 	OPT_VERSION, OPT_HELP, OPT_NO_HOST_LOOPBACK, OPT_MAX_FLOWS, OPT_IMPAIR, OPT_UDP_TIMEOUT,
-	OPT_DNS, OPT_DNS_HOST, OPT_NET6, OPT_GUEST, OPT_CONFIG,
+	OPT_DNS, OPT_DNS_HOST, OPT_NET6, OPT_GUEST, OPT_CONFIG, OPT_CONTROL,
 };
 
 static const struct option long_opts[] = {
@@ -33,6 +33,7 @@ static const struct option long_opts[] = {
 	{ "net6", required_argument, NULL, OPT_NET6 },
 	{ "guest", required_argument, NULL, OPT_GUEST },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "mtu", required_argument, NULL, OPT_MTU },
 	{ "workers", required_argument, NULL, OPT_WORKERS },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
@@ -78,6 +79,8 @@ static void usage(FILE *f)
 "                        host-loopback=on|off fwd=tcp:[ADDR:]HPORT[:GPORT]\n"
 "                        max-flows lease impair; repeatable\n"
 "  --config FILE         one guest SPEC per line, # comments\n"
+"  --control PATH        unix socket for brothctl: list, add and remove\n"
+"                        guests and port forwards, show flows, at runtime\n"
 "  --resolv-conf FILE    DHCP domain/search and DNS upstreams from FILE\n"
 "                        (default /etc/resolv.conf)\n"
 "  --dns ADDR            DNS upstream (repeatable, up to 3); overrides the\n"
@@ -306,6 +309,10 @@ static int parse_one(int c, const char *arg, struct options *o)
 	case OPT_PID_FILE:
 		o->pid_file = arg;
 		return 0;
+	case OPT_CONTROL:
+		o->control = arg;
+		o->conf.runtime_guests = true;
+		return 0;
 	case OPT_RESOLV_CONF:
 		o->conf.resolv_conf = arg;
 		return 0;
@@ -329,9 +336,9 @@ static int options_guests(struct options *o)
 		return fail("at most %u guests", BROTH_MAX_VNETS);
 	for (unsigned i = 0; i < o->n_guests; i++)
 		c->vnets[c->n_vnets++] = o->guests[i];
-	if (!c->n_vnets)
+	if (!c->n_vnets && !o->control)
 		return fail("no guest: give --netns NS, --guest SPEC or --config "
-			    "FILE (try --help)");
+			    "FILE, or --control PATH to add them later (try --help)");
 	for (unsigned i = 0; i < c->n_vnets; i++) {
 		if (!c->vnets[i].name[0])
 			snprintf(c->vnets[i].name, BROTH_NAME_MAX, "guest%u", i);

@@ -9,6 +9,7 @@ struct options {
 	struct broth_conf conf;		/* guests: the --netns one first, then
 					 * --guest / --config in order */
 	const char *pid_file;
+	const char *control;		/* --control PATH */
 	struct broth_vnet_conf single;	/* --netns and its shorthand options */
 	bool single_opts;		/* a shorthand guest option was given */
 	unsigned n_guests;		/* from --guest and --config */

@@ -145,8 +145,11 @@ static void slowpath_ra_tick(struct slowpath *sp, uint64_t now)
 	sp->next_ra = now + rte_get_tsc_hz() * NDP_RA_INTERVAL_S;
 	for (unsigned i = 0; i < sp->e->n_ports; i++) {
 		struct port *pt = &sp->e->ports[i];
-		struct rte_mbuf *m = rte_pktmbuf_alloc(pt->pool);
+		struct rte_mbuf *m;
 
+		if (!__atomic_load_n(&pt->active, __ATOMIC_ACQUIRE))
+			continue;
+		m = rte_pktmbuf_alloc(pt->pool);
 		if (!m || rte_pktmbuf_tailroom(m) < NDP_RA_MAX) {
 			counters_drop(&sp->ctr, DROP_NO_MBUF);
 			rte_pktmbuf_free(m);
