@@ -9,7 +9,7 @@ set -euo pipefail
 PACKAGES=(
 	# build
 	meson ninja-build pkg-config gcc
-	dpdk-dev libdpdk-dev libjemalloc-dev libmnl-dev
+	dpdk-dev libdpdk-dev libjemalloc-dev libmnl-dev libjansson-dev
 	# unit tests
 	libcriterion-dev
 	# integration tests, demo and bench
