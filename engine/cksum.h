@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include <rte_ip.h>
 
@@ -35,6 +36,14 @@ static inline uint32_t cksum_pseudo6(const uint8_t *src, const uint8_t *dst,
 	memcpy(ph.src, src, 16);
 	memcpy(ph.dst, dst, 16);
 	return __rte_raw_cksum(&ph, sizeof(ph), 0);
+}
+
+/* Checksum field value of an ICMPv6 message whose checksum field is zero */
+static inline uint16_t cksum_icmp6(const uint8_t *src, const uint8_t *dst,
+				   const void *msg, uint32_t len)
+{
+	return (uint16_t)~__rte_raw_cksum_reduce(__rte_raw_cksum(msg, len,
+		cksum_pseudo6(src, dst, IPPROTO_ICMPV6, len)));
 }
 
 /* True if an IPv6 L4 segment with its pseudo-header sums to all ones */

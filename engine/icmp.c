@@ -108,9 +108,7 @@ enum drop_reason icmp6_gateway_echo(const struct vnet *vn, uint8_t *frame,
 	ih[0] = ICMPV6_ECHO_REPLY;
 	if (flat) {
 		memset(ih + 2, 0, 2);
-		ck = (uint16_t)~__rte_raw_cksum_reduce(__rte_raw_cksum(ih, p->l4_len,
-			cksum_pseudo6(ip->src_addr, ip->dst_addr, IPPROTO_ICMPV6,
-				      p->l4_len)));
+		ck = cksum_icmp6(ip->src_addr, ip->dst_addr, ih, p->l4_len);
 	} else {	/* swapped addresses leave the pseudo-header sum alone */
 		memcpy(&ck, ih + 2, 2);
 		ck = cksum_update16(ck, RTE_BE16(ICMPV6_ECHO_REQUEST << 8),
@@ -210,8 +208,7 @@ size_t icmp_error6(uint8_t *buf, size_t cap, const struct vnet *vn,
 	/* the guest's source address (quote + 8) is where the error goes */
 	frame_eth_ip(buf, &vn->gw_mac, dst_mac, src, quote + 8, IPPROTO_ICMPV6,
 		     64, (uint16_t)l4_len);
-	ck = (uint16_t)~__rte_raw_cksum_reduce(__rte_raw_cksum(ih, l4_len,
-		cksum_pseudo6(src, quote + 8, IPPROTO_ICMPV6, l4_len)));
+	ck = cksum_icmp6(src, quote + 8, ih, l4_len);
 	memcpy(ih + 2, &ck, 2);
 	return frame_pad(buf, FRAME_ETH_LEN + FRAME_IP6_LEN + l4_len);
 }

@@ -212,9 +212,8 @@ static void ping_reply(struct worker *w, struct ping_flow *pf, uint8_t *icmp,
 	ih->icmp_ident = pf->f.key.gport;
 	ih->icmp_cksum = 0;
 	if (pf->v6)	/* ICMPv6 covers a pseudo-header (RFC 4443 §2.3) */
-		ih->icmp_cksum = (uint16_t)~__rte_raw_cksum_reduce(
-			__rte_raw_cksum(ih, len, cksum_pseudo6(pf->f.key.raddr,
-				pf->f.key.gaddr, IPPROTO_ICMPV6, (uint32_t)len)));
+		ih->icmp_cksum = cksum_icmp6(pf->f.key.raddr, pf->f.key.gaddr,
+						     ih, (uint32_t)len);
 	else
 		ih->icmp_cksum = cksum_fold(ih, (uint32_t)len);
 	m = rte_pktmbuf_alloc(mp);

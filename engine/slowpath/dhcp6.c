@@ -22,6 +22,7 @@
 #include "dns.h"
 #include "frame.h"
 #include "inet.h"
+#include "wire.h"
 
 enum {
 	DH6_SOLICIT = 1, DH6_ADVERTISE, DH6_REQUEST, DH6_CONFIRM, DH6_RENEW,
@@ -53,23 +54,6 @@ struct dh6_msg {
 	uint16_t ia_len[DH6_MAX_IA];
 	bool rapid_commit;
 };
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
 
 /* Record one top-level option; false if it breaks the format */
 static bool dh6_take(struct dh6_msg *m, uint16_t code, const uint8_t *v,
@@ -124,8 +108,8 @@ static enum drop_reason dhcp6_parse(const uint8_t *msg, size_t len, struct dh6_m
 
 		if (len - off < 4)
 			return DROP_DHCP6_BAD;
-		code = get16(msg + off);
-		olen = get16(msg + off + 2);
+		code = wire_get16(msg + off);
+		olen = wire_get16(msg + off + 2);
 		if (olen > len - off - 4 ||
 		    !dh6_take(m, code, msg + off + 4, olen))
 			return DROP_DHCP6_BAD;
@@ -137,8 +121,8 @@ static enum drop_reason dhcp6_parse(const uint8_t *msg, size_t len, struct dh6_m
 /* Our DUID-LL (RFC 8415 §11.4): type 3, hardware type 1, the gateway MAC */
 static void dh6_server_duid(const struct vnet *vn, uint8_t duid[10])
 {
-	put16(duid, 3);
-	put16(duid + 2, 1);
+	wire_put16(duid, 3);
+	wire_put16(duid + 2, 1);
 	memcpy(duid + 4, &vn->gw_mac, RTE_ETHER_ADDR_LEN);
 }
 
@@ -194,8 +178,8 @@ static uint8_t *dh6_put(struct dh6_out *o, uint16_t code, size_t len)
 		return NULL;
 	}
 	b = o->p + o->len;
-	put16(b, code);
-	put16(b + 2, (uint16_t)len);
+	wire_put16(b, code);
+	wire_put16(b + 2, (uint16_t)len);
 	o->len += 4 + len;
 	return b + 4;
 }
@@ -205,7 +189,7 @@ static void dh6_put_status(struct dh6_out *o, uint16_t status)
 	uint8_t *b = dh6_put(o, OPT6_STATUS, 2);
 
 	if (b)
-		put16(b, status);
+		wire_put16(b, status);
 }
 
 /* Is every address the client names in its IA_NA options on our link? */
@@ -215,7 +199,7 @@ static bool dh6_addrs_on_link(const struct vnet *vn, const struct dh6_msg *m)
 		const uint8_t *v = m->ia[i];
 
 		for (size_t off = DH6_IA_NA_FIXED; off + 4 <= m->ia_len[i];) {
-			uint16_t code = get16(v + off), len = get16(v + off + 2);
+			uint16_t code = wire_get16(v + off), len = wire_get16(v + off + 2);
 
 			if (len > m->ia_len[i] - off - 4)
 				return false;
@@ -240,13 +224,13 @@ static void dh6_put_ias(const struct vnet *vn, const struct dh6_msg *m,
 		if (!b)
 			return;
 		memcpy(b, m->ia[i], 4);				/* IAID */
-		put32(b + 4, vn->lease_s / 2);			/* T1 */
-		put32(b + 8, (uint32_t)(vn->lease_s * 4ull / 5));	/* T2 */
-		put16(b + 12, OPT6_IAADDR);
-		put16(b + 14, DH6_IAADDR_FIXED);
+		wire_put32(b + 4, vn->lease_s / 2);			/* T1 */
+		wire_put32(b + 8, (uint32_t)(vn->lease_s * 4ull / 5));	/* T2 */
+		wire_put16(b + 12, OPT6_IAADDR);
+		wire_put16(b + 14, DH6_IAADDR_FIXED);
 		memcpy(b + 16, vn->guest6, 16);
-		put32(b + 32, vn->lease_s);			/* preferred */
-		put32(b + 36, vn->lease_s);			/* valid */
+		wire_put32(b + 32, vn->lease_s);			/* preferred */
+		wire_put32(b + 36, vn->lease_s);			/* valid */
 	}
 }
 

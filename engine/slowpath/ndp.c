@@ -22,6 +22,7 @@
 #include "frame.h"
 #include "icmp.h"
 #include "inet.h"
+#include "wire.h"
 #include "ndp.h"
 
 #define NDP_HOP_LIMIT		255	/* RFC 4861 §6.1: proves on-link origin */
@@ -43,18 +44,6 @@
 #define NDP_DNS_LIFETIME_S	1800
 
 static const uint8_t ndp_all_nodes[16] = { 0xff, 0x02, [15] = 1 };
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
 
 /**
  * ndp_opts_valid() - check the options of an NDP message
@@ -94,8 +83,7 @@ static size_t ndp_finish(uint8_t *out, const struct vnet *vn,
 	frame_eth_ip(out, &vn->gw_mac, dst_mac, src, dst, IPPROTO_ICMPV6,
 		     NDP_HOP_LIMIT, (uint16_t)l4_len);
 	l4[2] = l4[3] = 0;
-	ck = (uint16_t)~__rte_raw_cksum_reduce(__rte_raw_cksum(l4, l4_len,
-		cksum_pseudo6(src, dst, IPPROTO_ICMPV6, (uint32_t)l4_len)));
+	ck = cksum_icmp6(src, dst, l4, (uint32_t)l4_len);
 	memcpy(l4 + 2, &ck, 2);
 	return frame_pad(out, FRAME_ETH_LEN + FRAME_IP6_LEN + l4_len);
 }
@@ -121,7 +109,7 @@ static size_t ndp_opt_dnssl(const struct vnet *vn, uint8_t *o, size_t room)
 	o[0] = NDP_OPT_DNSSL;
 	o[1] = (uint8_t)(n / 8);
 	o[2] = o[3] = 0;
-	put32(o + 4, NDP_DNS_LIFETIME_S);
+	wire_put32(o + 4, NDP_DNS_LIFETIME_S);
 	return n;
 }
 
@@ -148,26 +136,26 @@ size_t ndp_build_ra(const struct vnet *vn, const uint8_t dst[16],
 	ra[0] = ICMPV6_ROUTER_ADVERT;
 	ra[4] = 64;				/* cur hop limit */
 	ra[5] = NDP_RA_FLAG_OTHER;		/* M=0: SLAAC; O=1: DHCPv6 info */
-	put16(ra + 6, NDP_ROUTER_LIFETIME_S);
+	wire_put16(ra + 6, NDP_ROUTER_LIFETIME_S);
 	o[0] = NDP_OPT_SLLA;			/* the gateway's MAC */
 	o[1] = 1;
 	memcpy(o + 2, &vn->gw_mac, RTE_ETHER_ADDR_LEN);
 	o += 8;
 	o[0] = NDP_OPT_MTU;
 	o[1] = 1;
-	put32(o + 4, RTE_MAX(vn->mtu, (uint16_t)1280));
+	wire_put32(o + 4, RTE_MAX(vn->mtu, (uint16_t)1280));
 	o += 8;
 	o[0] = NDP_OPT_PREFIX;
 	o[1] = 4;
 	o[2] = 64;
 	o[3] = 0xc0;				/* L (on-link) and A (SLAAC) */
-	put32(o + 4, NDP_VALID_S);
-	put32(o + 8, NDP_PREFERRED_S);
+	wire_put32(o + 4, NDP_VALID_S);
+	wire_put32(o + 8, NDP_PREFERRED_S);
 	memcpy(o + 16, vn->net6, 16);
 	o += 32;
 	o[0] = NDP_OPT_RDNSS;
 	o[1] = 3;
-	put32(o + 4, NDP_DNS_LIFETIME_S);
+	wire_put32(o + 4, NDP_DNS_LIFETIME_S);
 	memcpy(o + 8, vn->gw6, 16);
 	o += 24;
 	o += ndp_opt_dnssl(vn, o, room - (size_t)(o - ra));
