@@ -80,6 +80,10 @@ uint32_t udp_flow_hash(uint16_t vnet, const struct pkt *p)
 
 static void udp_close(struct worker *w, struct udp_flow *u)
 {
+	if (u->f.state == FLOW_DEAD)
+		return;
+	__atomic_sub_fetch(&w->e->ports[u->f.pidx].vn->n_udp, 1,
+			   __ATOMIC_RELAXED);
 	rte_timer_stop(&u->timer);
 	flow_kill(&w->udp, &u->f);
 }
@@ -108,10 +112,14 @@ static struct udp_flow *udp_open(struct worker *w, unsigned pidx,
 				 const struct rte_ether_addr *mac)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct udp_flow *u = (struct udp_flow *)flow_alloc(&w->udp, k);
+	struct vnet *vn = w->e->ports[pidx].vn;
+	struct udp_flow *u;
 	int one = 1, fd;
 
-	if (!u) {
+	/* the guest's share, like its TCP connections (vnet.max_flows) */
+	if (__atomic_add_fetch(&vn->n_udp, 1, __ATOMIC_RELAXED) > vn->max_flows ||
+	    !(u = (struct udp_flow *)flow_alloc(&w->udp, k))) {
+		__atomic_sub_fetch(&vn->n_udp, 1, __ATOMIC_RELAXED);
 		counters_drop(&w->ctr, DROP_UDP_FLOW_LIMIT);
 		return NULL;
 	}

@@ -73,6 +73,7 @@ struct vnet {
 	struct rte_ether_addr fixed_mac;
 	uint32_t max_flows;		/* this guest's share of connections */
 	uint32_t n_flows;		/* open connections, all workers (atomic) */
+	uint32_t n_udp;			/* UDP mappings, all workers (atomic) */
 };
 
 int vnet_init(struct vnet *vn, uint16_t id, const struct broth_vnet_conf *vc,
