@@ -28,6 +28,7 @@ struct port {
 	char ifname[IF_NAMESIZE];
 	bool probed;
 	bool started;
+	bool active;			/* serving a guest (runtime.c) */
 };
 
 int port_tap_create(struct port *pt, const struct broth_vnet_conf *vc,

@@ -6,8 +6,14 @@
 #include "broth/broth.h"
 
 struct options {
-	struct broth_conf conf;
+	struct broth_conf conf;		/* guests: the --netns one first, then
+					 * --guest / --config in order */
 	const char *pid_file;
+	const char *control;		/* --control PATH */
+	struct broth_vnet_conf single;	/* --netns and its shorthand options */
+	bool single_opts;		/* a shorthand guest option was given */
+	unsigned n_guests;		/* from --guest and --config */
+	struct broth_vnet_conf guests[BROTH_MAX_VNETS];
 };
 
 /* 0: run; 1: done (help/version printed); -1: error printed */
