@@ -26,6 +26,9 @@
 #ifndef BROTH_DPDK_TSAN_H
 #define BROTH_DPDK_TSAN_H
 
+/* targets without DPDK (brothctl) have nothing to change */
+#if __has_include(<rte_config.h>)
+
 #include <rte_config.h>
 
 #define RTE_WAIT_UNTIL_EQUAL_ARCH_DEFINED
@@ -66,4 +69,5 @@ rte_wait_until_equal_64(volatile uint64_t *addr, uint64_t expected,
 		rte_pause();						\
 } while (0)
 
+#endif /* __has_include(<rte_config.h>) */
 #endif

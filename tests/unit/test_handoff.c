@@ -75,6 +75,7 @@
 #include "engine.h"
 #include "flow_hash.h"
 #include "frames.h"
+#include "inet.h"
 #include "mbuf_chain.h"
 #include "mbuf_pool.h"
 #include "slowpath/dns_fwd.h"
@@ -282,11 +283,14 @@ static void lcores_arg(char *buf, size_t size)
 static void owner_ports_setup(void)
 {
 	unsigned have[N_WORKERS] = { 0 }, done = 0;
+	uint8_t guest[INET_ALEN], remote[INET_ALEN];
 
+	inet_from_v4(guest, vn->guest4);	/* as parse_frame() has them */
+	inet_from_v4(remote, REMOTE);
 	for (uint32_t port = 20000; port < 65536 && done < N_WORKERS; port++) {
-		uint32_t h = flow_hash4(vn->id, IPPROTO_TCP, vn->guest4, REMOTE,
-					rte_cpu_to_be_16((uint16_t)port),
-					rte_cpu_to_be_16(REMOTE_PORT));
+		uint32_t h = flow_hash(vn->id, IPPROTO_TCP, guest, remote,
+				       rte_cpu_to_be_16((uint16_t)port),
+				       rte_cpu_to_be_16(REMOTE_PORT));
 		unsigned j = flow_owner(h, N_WORKERS);
 
 		if (have[j] == PORTS_PER_OWNER)
