@@ -90,6 +90,7 @@
 #include "engine.h"
 #include "frame.h"
 #include "fuzz.h"
+#include "inet.h"
 #include "mbuf_chain.h"
 #include "mbuf_pool.h"
 #include "parse.h"
@@ -742,11 +743,13 @@ static struct tcp_conn *broth_conn(int i)
 /* broth's connection for exactly the ports of @g, or NULL */
 static struct tcp_conn *broth_flow(const struct gconn *g)
 {
+	uint8_t gaddr[INET_ALEN], raddr[INET_ALEN];
 	struct flow_key k;
 
-	flow_key_v4(&k, vn->id, IPPROTO_TCP, vn->guest4,
-		    rte_cpu_to_be_16(g->gport), g->raddr,
-		    rte_cpu_to_be_16(g->rport));
+	inet_from_v4(gaddr, vn->guest4);
+	inet_from_v4(raddr, g->raddr);
+	flow_key(&k, vn->id, IPPROTO_TCP, gaddr, rte_cpu_to_be_16(g->gport),
+		 raddr, rte_cpu_to_be_16(g->rport));
 	return (struct tcp_conn *)flow_lookup(&w->tcp, &k);
 }
 
@@ -1134,7 +1137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	reset();
 	vn->mtu = mtus[cfg & 3];
-	e->conf.no_host_loopback = cfg & 4;
+	vn->no_host_loopback = cfg & 4;
 	while (in.n) {
 		uint8_t op = u8(&in);
 		int i = (op >> 4) % FZ_CONNS;
