@@ -65,7 +65,8 @@ static void opt(uint16_t code, const void *val, size_t len)
 {
 	put16(msg + msg_len, code);
 	put16(msg + msg_len + 2, (uint16_t)len);
-	memcpy(msg + msg_len + 4, val, len);
+	if (len)	/* an empty option may come with val NULL */
+		memcpy(msg + msg_len + 4, val, len);
 	msg_len += 4 + len;
 }
 
