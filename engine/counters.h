@@ -82,7 +82,8 @@
 	X(SLOWPATH_RING_FULL, "slowpath_ring_full")                     \
 	X(HANDOFF_RING_FULL, "handoff_ring_full")                       \
 	X(NO_MBUF, "mbuf_pool_empty")                                   \
-	X(TX_FULL, "tx_queue_full")
+	X(TX_FULL, "tx_queue_full")                                     \
+	X(TX_NO_GUEST, "tx_no_guest_attached")
 
 enum drop_reason {
 	DROP_NONE = 0,

@@ -47,6 +47,13 @@ static void print_ready(const struct options *o, unsigned workers)
 	char net[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &vc->net4, net, sizeof(net));
+	if (vc->vhost_user[0]) {
+		fprintf(stderr, "broth: ready: VM guest on vhost-user socket "
+			"%s, network %s/%u, MTU %u, %u worker(s), %u queue "
+			"pair(s)\n", vc->vhost_user, net, vc->prefix4, vc->mtu,
+			workers, vc->queues ? vc->queues : workers);
+		return;
+	}
 	fprintf(stderr, "broth: ready: guest %s in netns %s, network %s/%u, "
 		"MTU %u, %u worker(s)\n", vc->ifname, vc->netns, net,
 		vc->prefix4, vc->mtu, workers);

@@ -22,11 +22,13 @@ enum {
 	OPT_NETNS = 256, OPT_IFNAME, OPT_CONFIGURE, OPT_NET, OPT_MTU,
 	OPT_WORKERS, OPT_LOG_LEVEL, OPT_PID_FILE, OPT_RESOLV_CONF,
 	OPT_VERSION, OPT_HELP, OPT_NO_HOST_LOOPBACK, OPT_MAX_FLOWS, OPT_IMPAIR, OPT_UDP_TIMEOUT,
-	OPT_DNS, OPT_DNS_HOST,
+	OPT_DNS, OPT_DNS_HOST, OPT_VHOST_USER, OPT_QUEUES,
 };
 
 static const struct option long_opts[] = {
 	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "vhost-user", required_argument, NULL, OPT_VHOST_USER },
+	{ "queues", required_argument, NULL, OPT_QUEUES },
 	{ "ifname", required_argument, NULL, OPT_IFNAME },
 	{ "configure", no_argument, NULL, OPT_CONFIGURE },
 	{ "net", required_argument, NULL, OPT_NET },
@@ -51,13 +53,18 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: broth --netns NS [OPTIONS]\n"
-"User-mode NAT for a guest network namespace: answers ARP, DHCP, DNS and\n"
-"ping itself and carries the guest's TCP, UDP and ICMP flows on ordinary\n"
-"host sockets, from a multi-core DPDK data plane.\n"
+"       broth --vhost-user PATH [--queues N] [OPTIONS]\n"
+"User-mode NAT for a guest network namespace or a VM: answers ARP, DHCP,\n"
+"DNS and ping itself and carries the guest's TCP, UDP and ICMP flows on\n"
+"ordinary host sockets, from a multi-core DPDK data plane.\n"
 "\n"
 "  --netns NS            guest network namespace: NAME, PATH or PID\n"
 "  --ifname NAME         guest interface to create (default eth0)\n"
 "  --configure           also put address, route and MTU on it\n"
+"  --vhost-user PATH     VM guest: listen on vhost-user socket PATH (QEMU:\n"
+"                        -netdev vhost-user, guest RAM memfd share=on)\n"
+"  --queues N            vhost-user queue pairs offered (default: one per\n"
+"                        worker, at most the worker count)\n"
 "  --net CIDR            guest IPv4 network (default 10.0.0.0/24:\n"
 "                        gateway .1, guest .2)\n"
 "  --mtu N               guest MTU, %u..%u (default 1500)\n"
@@ -147,9 +154,18 @@ static int parse_one(int c, const char *arg, struct options *o)
 	case OPT_NETNS:
 		return copy_str("--netns", vc->netns, sizeof(vc->netns), arg);
 	case OPT_IFNAME:
+		o->ifname_set = true;
 		return copy_str("--ifname", vc->ifname, sizeof(vc->ifname), arg);
 	case OPT_CONFIGURE:
 		vc->configure = true;
+		return 0;
+	case OPT_VHOST_USER:
+		return copy_str("--vhost-user", vc->vhost_user,
+				sizeof(vc->vhost_user), arg);
+	case OPT_QUEUES:
+		if (parse_uint("--queues", arg, 1, BROTH_MAX_WORKERS, &n))
+			return -1;
+		vc->queues = (uint16_t)n;
 		return 0;
 	case OPT_NET:
 		if (broth_parse_net4(arg, &vc->net4, &vc->prefix4, err,
@@ -216,6 +232,28 @@ static int parse_one(int c, const char *arg, struct options *o)
 	return fail("unknown option (try --help)");
 }
 
+/* Exactly one guest kind, and only the options that make sense for it */
+static int check_guest(const struct options *o)
+{
+	const struct broth_vnet_conf *vc = &o->conf.vnets[0];
+
+	if (vc->netns[0] && vc->vhost_user[0])
+		return fail("--netns and --vhost-user are mutually exclusive: "
+			    "one guest per command line");
+	if (!vc->netns[0] && !vc->vhost_user[0])
+		return fail("no guest: --netns NS or --vhost-user PATH is "
+			    "required (try --help)");
+	if (vc->vhost_user[0] && vc->configure)
+		return fail("--configure applies to --netns guests: a VM "
+			    "configures its own interface (DHCP)");
+	if (vc->vhost_user[0] && o->ifname_set)
+		return fail("--ifname applies to --netns guests: a VM names "
+			    "its own interface");
+	if (vc->queues && !vc->vhost_user[0])
+		return fail("--queues applies to --vhost-user guests");
+	return 0;
+}
+
 /**
  * options_parse() - parse argv into @o
  * @argc, @argv:	command line
@@ -250,7 +288,5 @@ int options_parse(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		return fail("unexpected argument '%s' (try --help)", argv[optind]);
-	if (!o->conf.vnets[0].netns[0])
-		return fail("no guest: --netns NS is required (try --help)");
-	return 0;
+	return check_guest(o);
 }

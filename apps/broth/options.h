@@ -8,6 +8,7 @@
 struct options {
 	struct broth_conf conf;
 	const char *pid_file;
+	bool ifname_set;	/* --ifname given (netns guests only) */
 };
 
 /* 0: run; 1: done (help/version printed); -1: error printed */
