@@ -38,15 +38,14 @@
  *   needs no reset: broth offers its single guest address to any client.
  *
  * Guest memory must be shared with broth (QEMU: memory-backend-memfd with
- * share=on). QEMU only passes memory regions that have a file descriptor; a
- * guest whose RAM has none arrives with an empty memory table, which the
- * library cannot map rings in: the connection stalls without ever becoming a
- * device. broth notices and says so once per connection (vhost_log_write()).
+ * share=on); see "the guest's memory" below for how broth tells when it is
+ * not.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +84,11 @@
 	 (1ULL << VIRTIO_NET_F_GUEST_TSO6) | (1ULL << VIRTIO_NET_F_GUEST_ECN) | \
 	 (1ULL << VIRTIO_NET_F_GUEST_UFO))
 
+/* what woke a worker, in its proxy epoll set */
+#define VHOST_EV_POKE	0
+#define VHOST_EV_KICK	1
+#define VHOST_ZERO_KICKS	1	/* kicks on a blank ring: not shared */
+
 struct vhost_q {
 	int epfd;		/* proxy epoll: kick (ET) + poke (ET) */
 	int poke_fd;		/* eventfd: wakes the worker on state changes */
@@ -94,6 +98,9 @@ struct vhost_q {
 	int active;		/* worker may call the library on this queue */
 	int busy;		/* worker is inside such a call */
 	bool armed;		/* guest notifications on (worker only) */
+	unsigned gen;		/* connection number, valid while active */
+	unsigned mem_gen;	/* worker only: connection whose memory is checked */
+	unsigned zero_kicks;	/* worker only: kicks with avail index 0 */
 	bool rx_en, tx_en;	/* vring state from QUEUE_STATE events */
 } __rte_cache_aligned;
 
@@ -114,46 +121,71 @@ struct port_vhost {
 /* --- the guest's memory: one clear error when it is not shared ---------- */
 
 /*
- * The vhost library reports a memory table it cannot use only in its own
- * log, once per ring it fails to map. broth's log stream is wrapped (while
- * a vhost port exists) to turn the first such message of a connection into
- * one error that names the cause and the fix.
+ * QEMU shares guest RAM by passing its file descriptors. Two ways to get it
+ * wrong, neither of which the vhost library reports:
+ *  - RAM without a file (no memory backend): QEMU sends no memory table at
+ *    all, says so on its own stderr and falls back to a NIC without a
+ *    backend. broth sees a front end that negotiates features and then
+ *    enables rings without ever sending VHOST_USER_SET_MEM_TABLE. The
+ *    library reports each message only in its own (info-level) log, so
+ *    broth's log stream is wrapped while a vhost port exists: the library's
+ *    config log type is raised to info, the wrapper reads that message
+ *    sequence and prints only what the user's log level asked for.
+ *  - A file mapped privately (memory-backend-memfd,share=off): the table
+ *    arrives and the device starts, but the guest writes into its own
+ *    copy-on-write pages. broth's view of the rings never moves: the guest
+ *    kicks a TX ring whose avail index broth still reads as 0
+ *    (vhost_check_shared(), on the worker).
+ * Either way the first sign is turned into one error naming cause and fix,
+ * once per connection.
  */
 static FILE *vhost_log_orig;
 static FILE *vhost_log_wrap;
-static int vhost_log_warned;		/* per connection attempt */
+static int vhost_log_type = -1;		/* lib.vhost.config */
+static int vhost_log_level;		/* what the user asked for it */
+static int vhost_log_warned;		/* per connection */
+static bool vhost_awaiting_mem;		/* features set, no memory table yet */
 static char vhost_log_path[PATH_MAX];
 
-static bool vhost_log_unshared(const char *buf, size_t n)
+static void vhost_warn_unshared(FILE *out, const char *why)
 {
-	static const char *const marks[] = {
-		"failed to map desc ring", "failed to find desc ring",
-		"failed to map avail ring", "failed to map used ring",
-		"failed to find avail ring", "failed to find used ring",
-		"mem table is empty", "no memory region",
-	};
+	if (__atomic_exchange_n(&vhost_log_warned, 1, __ATOMIC_RELAXED))
+		return;
+	fprintf(out ? out : stderr, "broth: vhost-user %s: the VM's memory is "
+		"not shared with broth (%s), so the guest gets no network; start "
+		"QEMU with -object memory-backend-memfd,id=mem,size=<RAM>,"
+		"share=on -machine memory-backend=mem (or -numa node,memdev=mem)"
+		"\n", vhost_log_path, why);
+	fflush(out ? out : stderr);
+}
 
-	if (!memmem(buf, n, "VHOST_CONFIG", 12))
-		return false;
-	for (size_t i = 0; i < RTE_DIM(marks); i++)
-		if (memmem(buf, n, marks[i], strlen(marks[i])))
-			return true;
-	return false;
+/* The vhost library's messages: follow the front end's requests */
+static void vhost_log_follow(FILE *out, const char *buf, size_t n)
+{
+	if (memmem(buf, n, "new vhost user connection", 25)) {
+		__atomic_store_n(&vhost_log_warned, 0, __ATOMIC_RELAXED);
+		vhost_awaiting_mem = false;
+	} else if (memmem(buf, n, "negotiated Virtio features", 26)) {
+		vhost_awaiting_mem = true;
+	} else if (memmem(buf, n, "VHOST_USER_SET_MEM_TABLE", 24) ||
+		   memmem(buf, n, "peer closed", 11)) {
+		vhost_awaiting_mem = false;
+	} else if (vhost_awaiting_mem &&
+		   memmem(buf, n, "VHOST_USER_SET_VRING_ENABLE", 27)) {
+		vhost_awaiting_mem = false;
+		vhost_warn_unshared(out, "QEMU sent no memory table: guest RAM "
+				    "has no file descriptor");
+	}
 }
 
 static ssize_t vhost_log_write(void *c, const char *buf, size_t n)
 {
 	FILE *out = c;
 
-	if (vhost_log_unshared(buf, n)) {
-		if (!__atomic_exchange_n(&vhost_log_warned, 1, __ATOMIC_RELAXED))
-			fprintf(out, "broth: vhost-user %s: the guest's memory is "
-				"not shared with broth, so its rings cannot be "
-				"mapped and the VM gets no network; start QEMU "
-				"with -object memory-backend-memfd,id=mem,size="
-				"<RAM>,share=on -machine memory-backend=mem (or "
-				"-numa node,memdev=mem)\n", vhost_log_path);
-		return (ssize_t)n;	/* the library's own lines: once is enough */
+	if (rte_log_cur_msg_logtype() == vhost_log_type) {
+		vhost_log_follow(out, buf, n);
+		if (rte_log_cur_msg_loglevel() > vhost_log_level)
+			return (ssize_t)n;	/* raised for us, not the user */
 	}
 	return (ssize_t)fwrite(buf, 1, n, out);
 }
@@ -172,12 +204,20 @@ static void vhost_log_install(const char *path)
 		return;
 	setvbuf(vhost_log_wrap, NULL, _IOLBF, 0);
 	rte_openlog_stream(vhost_log_wrap);
+	vhost_log_type = rte_log_register("lib.vhost.config");
+	if (vhost_log_type >= 0) {
+		vhost_log_level = rte_log_get_level(vhost_log_type);
+		if (vhost_log_level < (int)RTE_LOG_INFO)
+			rte_log_set_level(vhost_log_type, RTE_LOG_INFO);
+	}
 }
 
 static void vhost_log_remove(void)
 {
 	if (!vhost_log_wrap)
 		return;
+	if (vhost_log_type >= 0)
+		rte_log_set_level(vhost_log_type, (uint32_t)vhost_log_level);
 	rte_openlog_stream(vhost_log_orig);
 	fclose(vhost_log_wrap);
 	vhost_log_wrap = NULL;
@@ -206,7 +246,8 @@ static void vhost_kick_drop(struct vhost_q *vq)
 static void vhost_kick_track(struct port_vhost *vh, unsigned q)
 {
 	struct vhost_q *vq = &vh->q[q];
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET,
+				  .data.u32 = VHOST_EV_KICK };
 	struct rte_vhost_vring vring;
 
 	if (rte_vhost_get_vhost_vring(vh->vid, (uint16_t)(2 * q + 1), &vring) ||
@@ -218,6 +259,14 @@ static void vhost_kick_track(struct port_vhost *vh, unsigned q)
 		return;
 	vhost_kick_drop(vq);
 	vq->kick_fd = fcntl(vring.kickfd, F_DUPFD_CLOEXEC, 0);
+	/* QEMU creates it signalled: consume that, the rings are checked
+	 * anyway when the worker is poked below (a readable eventfd's read
+	 * does not block) */
+	if (vq->kick_fd >= 0 && poll(&(struct pollfd){ .fd = vq->kick_fd,
+					.events = POLLIN }, 1, 0) == 1 &&
+	    read(vq->kick_fd, &(uint64_t){ 0 }, sizeof(uint64_t)) < 0)
+		BLOG(DEBUG, "vhost-user queue %u: kick fd: %s", q,
+		     strerror(errno));
 	if (vq->kick_fd < 0) {
 		BLOG(WARNING, "vhost-user queue %u: kick fd: %s", q,
 		     strerror(errno));
@@ -272,6 +321,7 @@ static void vhost_resync(struct port_vhost *vh)
 		} else {
 			vhost_kick_track(vh, q);
 			vq->vid = vh->vid;
+			vq->gen = vh->connects;
 			__atomic_store_n(&vq->active, 1, __ATOMIC_RELEASE);
 			__atomic_store_n(&pt->rx_on[q], 1, __ATOMIC_RELAXED);
 		}
@@ -385,18 +435,63 @@ int port_vhost_rx_intr_fd(struct port *pt, uint16_t queue)
 	return queue < pt->vh->n_workers ? pt->vh->q[queue].epfd : -ENOENT;
 }
 
+static bool vhost_q_enter(struct vhost_q *vq);
+static void vhost_q_leave(struct vhost_q *vq);
+
+/*
+ * A kick means the guest published frames on its TX ring. If broth's view
+ * of that ring is still blank (avail index 0, first descriptor all zero),
+ * the guest writes memory broth does not see (private mapping). QEMU's own
+ * initial kick was consumed in vhost_kick_track(), and a shared ring that
+ * has carried frames keeps its old descriptors even when its index wraps.
+ */
+static void vhost_check_shared(struct vhost_q *vq, uint16_t queue)
+{
+	struct rte_vhost_vring vring;
+	uint16_t idx = 1;
+
+	if (!vhost_q_enter(vq))
+		return;
+	if (vq->mem_gen != vq->gen) {
+		vq->mem_gen = vq->gen;
+		vq->zero_kicks = 0;
+	}
+	if (vq->zero_kicks < VHOST_ZERO_KICKS &&
+	    !rte_vhost_get_vhost_vring(vq->vid, (uint16_t)(2 * queue + 1),
+				       &vring) && vring.avail && vring.desc)
+		idx = __atomic_load_n(&vring.avail->idx, __ATOMIC_ACQUIRE) |
+		      (uint16_t)(vring.desc[0].addr != 0 || vring.desc[0].len);
+	vhost_q_leave(vq);
+	if (idx) {
+		vq->zero_kicks = VHOST_ZERO_KICKS;	/* seen moving: fine */
+	} else if (++vq->zero_kicks == VHOST_ZERO_KICKS) {
+		vhost_warn_unshared(vhost_log_orig, "the guest kicks a ring "
+				    "broth sees blank: its memory is mapped "
+				    "private, share=off");
+	}
+}
+
 /* Empty the proxy's ready list (edge-triggered: nothing to read) */
 void port_vhost_rx_intr_ack(struct port *pt, uint16_t queue)
 {
+	struct vhost_q *vq = &pt->vh->q[queue];
 	struct epoll_event ev[4];
+	bool kick = false;
+	int n;
 
-	for (int i = 0; i < 4; i++)
-		if (epoll_wait(pt->vh->q[queue].epfd, ev, 4, 0) < 4)
+	for (int i = 0; i < 4; i++) {
+		n = epoll_wait(vq->epfd, ev, 4, 0);
+		for (int k = 0; k < n; k++)
+			kick |= ev[k].data.u32 == VHOST_EV_KICK;
+		if (n < 4)
 			break;
+	}
+	if (kick && queue < pt->vh->n_queues)
+		vhost_check_shared(vq, queue);
 }
 
 /* Enter a library call on @vq; false if the queue is not active */
-static inline bool vhost_q_enter(struct vhost_q *vq)
+static bool vhost_q_enter(struct vhost_q *vq)
 {
 	__atomic_store_n(&vq->busy, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -406,7 +501,7 @@ static inline bool vhost_q_enter(struct vhost_q *vq)
 	return false;
 }
 
-static inline void vhost_q_leave(struct vhost_q *vq)
+static void vhost_q_leave(struct vhost_q *vq)
 {
 	__atomic_store_n(&vq->busy, 0, __ATOMIC_RELEASE);
 }
@@ -512,7 +607,8 @@ static int vhost_check_path(const char *path, char *err, size_t errlen)
 
 static int vhost_q_init(struct vhost_q *vq)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET,
+				  .data.u32 = VHOST_EV_POKE };
 
 	vq->kick_fd = vq->kick_orig = -1;
 	vq->epfd = epoll_create1(EPOLL_CLOEXEC);
