@@ -32,7 +32,7 @@
  *   happen only while the queue is "active", bracketed by a busy flag: the
  *   LSC down handler clears active and waits for busy to drop before the
  *   library frees the device (the same handshake the PMD uses for its own
- *   bursts).
+ *   bursts; see vhost_resync() for why a mere ring disable does not wait).
  * - A guest that leaves takes its MAC with it: the vnet forgets it, so the
  *   next guest's MAC is learned afresh from its DHCP or ARP. The DHCP lease
  *   needs no reset: broth offers its single guest address to any client.
@@ -145,6 +145,7 @@ static int vhost_log_type = -1;		/* lib.vhost.config */
 static int vhost_log_level;		/* what the user asked for it */
 static int vhost_log_warned;		/* per connection */
 static bool vhost_awaiting_mem;		/* features set, no memory table yet */
+static bool vhost_mem_seen;		/* this connection sent a memory table */
 static char vhost_log_path[PATH_MAX];
 
 static void vhost_warn_unshared(FILE *out, const char *why)
@@ -164,11 +165,15 @@ static void vhost_log_follow(FILE *out, const char *buf, size_t n)
 {
 	if (memmem(buf, n, "new vhost user connection", 25)) {
 		__atomic_store_n(&vhost_log_warned, 0, __ATOMIC_RELAXED);
-		vhost_awaiting_mem = false;
+		vhost_awaiting_mem = vhost_mem_seen = false;
 	} else if (memmem(buf, n, "negotiated Virtio features", 26)) {
-		vhost_awaiting_mem = true;
-	} else if (memmem(buf, n, "VHOST_USER_SET_MEM_TABLE", 24) ||
-		   memmem(buf, n, "peer closed", 11)) {
+		/* QEMU sends the table once per connection (with the first
+		 * queue pair), not again for the others (multiqueue) */
+		vhost_awaiting_mem = !vhost_mem_seen;
+	} else if (memmem(buf, n, "VHOST_USER_SET_MEM_TABLE", 24)) {
+		vhost_awaiting_mem = false;
+		vhost_mem_seen = true;
+	} else if (memmem(buf, n, "peer closed", 11)) {
 		vhost_awaiting_mem = false;
 	} else if (vhost_awaiting_mem &&
 		   memmem(buf, n, "VHOST_USER_SET_VRING_ENABLE", 27)) {
@@ -316,7 +321,18 @@ static void vhost_resync(struct port_vhost *vh)
 		__atomic_store_n(&pt->tx_map[q], (int8_t)to, __ATOMIC_RELAXED);
 		if (!rx) {
 			__atomic_store_n(&pt->rx_on[q], 0, __ATOMIC_RELAXED);
-			vhost_q_quiesce(vq);
+			/*
+			 * Wait for the worker only when the device goes away:
+			 * the library calls destroy_device without holding
+			 * queue locks, but may hold all of them while it
+			 * reports a ring disabled, and a worker blocked on one
+			 * of those would never leave. A disabled ring of a
+			 * live device stays mapped, so a late call is harmless.
+			 */
+			if (vh->link_up)
+				__atomic_store_n(&vq->active, 0, __ATOMIC_RELEASE);
+			else
+				vhost_q_quiesce(vq);
 			vhost_kick_drop(vq);
 		} else {
 			vhost_kick_track(vh, q);
