@@ -588,11 +588,24 @@ static int vhost_check_path(const char *path, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (lstat(path, &st)) {
-		if (errno == ENOENT)
+		char dir[PATH_MAX], *slash;
+
+		if (errno != ENOENT) {
+			snprintf(err, errlen, "vhost-user socket %s: %s", path,
+				 strerror(errno));
+			return -errno;
+		}
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (!slash)
 			return 0;
-		snprintf(err, errlen, "vhost-user socket %s: %s", path,
-			 strerror(errno));
-		return -errno;
+		*(slash == dir ? slash + 1 : slash) = '\0';
+		if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "vhost-user socket %s: directory "
+				 "%s does not exist", path, dir);
+			return -ENOENT;
+		}
+		return 0;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
 		snprintf(err, errlen, "vhost-user socket %s: exists and is "
