@@ -42,8 +42,6 @@ struct port {
 	char ifname[IF_NAMESIZE];
 	bool probed;
 	bool started;
-	/* frames longer than this bypass the driver (port_tap_write()) */
-	uint32_t tx_driver_max;
 	/* vhost-user: NULL for tap. Per worker queue, written by the vhost
 	 * thread, read by the workers with relaxed loads: */
 	struct port_vhost *vh;

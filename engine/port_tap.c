@@ -135,7 +135,6 @@ int port_tap_create(struct port *pt, const struct broth_vnet_conf *vc,
 
 	snprintf(pt->ifname, sizeof(pt->ifname), "%s", vc->ifname);
 	pt->n_queues = n_queues;
-	pt->tx_driver_max = PORT_TAP_DRIVER_MAX;
 	pt->netns_fd = netns_open(vc->netns, err, errlen);
 	if (pt->netns_fd < 0)
 		return pt->netns_fd;

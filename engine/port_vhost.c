@@ -732,7 +732,6 @@ int port_vhost_create(struct port *pt, const struct broth_vnet_conf *vc,
 	vh->pt = pt;
 	pt->vh = vh;
 	pt->n_queues = n_queues;
-	pt->tx_driver_max = UINT32_MAX;	/* net_vhost takes chains of any size */
 	snprintf(pt->ifname, sizeof(pt->ifname), "vhost-user");
 	for (unsigned q = 0; q < BROTH_MAX_WORKERS; q++) {
 		pt->tx_map[q] = -1;

@@ -119,7 +119,8 @@ static void worker_tx_raw(struct worker *w, unsigned pidx, struct rte_mbuf *m)
 
 	if (unlikely(pt->vh != NULL) && worker_tx_elsewhere(w, pt, m))
 		return;
-	if (unlikely(m->pkt_len > pt->tx_driver_max)) {
+	/* net_tap refuses frames above its own limit; net_vhost takes any */
+	if (unlikely(m->pkt_len > PORT_TAP_DRIVER_MAX && pt->kind == PORT_TAP)) {
 		worker_tx_big(w, pidx, m);
 		return;
 	}
