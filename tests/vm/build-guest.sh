@@ -4,11 +4,14 @@
 # checks DHCP, ping, DNS and an HTTP download through broth, prints one
 # "BROTH-VM-RESULT ..." line on the serial console and powers off.
 #
-#   tests/vm/build-guest.sh [CACHE_DIR]     prints CACHE_DIR on success
+#   tests/vm/build-guest.sh [CACHE_DIR]     prints the image directory
 #
-# CACHE_DIR (default $BROTH_VM_CACHE, else /var/cache/broth-vm) gets vmlinuz
-# and initrd.gz. They are rebuilt only when this script or tests/vm/init
-# change (the key is in CACHE_DIR/stamp), so CI builds them once per machine.
+# The image directory, CACHE_DIR/g-KEY (CACHE_DIR: $BROTH_VM_CACHE, else
+# /var/cache/broth-vm), holds vmlinuz, initrd.gz and kernel (the package
+# name). KEY is a hash of this script and tests/vm/init, so the image is
+# built once per machine and version of those files, and branches with
+# different versions do not rebuild each other's; images unused for 30 days
+# are removed.
 #
 # The kernel (linux-image-amd64's current linux-image-*-amd64) and
 # busybox-static are fetched as .deb files with "apt-get download" and
@@ -31,13 +34,16 @@ for c in apt-get apt-cache dpkg-deb cpio gzip sha256sum flock; do
 	command -v "$c" >/dev/null || die "missing command $c (run tools/deps.sh)"
 done
 mkdir -p "$CACHE" || die "cannot create $CACHE"
-KEY=$(cat "$HERE/init" "$0" | sha256sum | cut -d' ' -f1)
+KEY=$(cat "$HERE/init" "$0" | sha256sum | cut -c1-16)
+OUT=$CACHE/g-$KEY
 
 exec 9>"$CACHE/.lock"
 flock -w 600 9 || die "cache $CACHE is locked by another build"
-if [ -s "$CACHE/vmlinuz" ] && [ -s "$CACHE/initrd.gz" ] &&
-	[ "$(cat "$CACHE/stamp" 2>/dev/null)" = "$KEY" ]; then
-	echo "$CACHE"
+find "$CACHE" -maxdepth 1 -name 'g-*' ! -name "g-$KEY" -type d -mtime +30 \
+	-exec rm -rf {} + 2>/dev/null || true
+if [ -s "$OUT/vmlinuz" ] && [ -s "$OUT/initrd.gz" ] && [ -s "$OUT/kernel" ]; then
+	touch "$OUT"
+	echo "$OUT"
 	exit 0
 fi
 
@@ -113,10 +119,11 @@ echo "root:x:0:0:root:/:/bin/sh" >"$R/etc/passwd"
 printf 'hosts: files dns\n' >"$R/etc/nsswitch.conf"
 (cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -6) >"$WORK/initrd.gz"
 
-cp "$WORK/kernel/boot/vmlinuz-$KVER" "$WORK/vmlinuz"
-mv -f "$WORK/vmlinuz" "$CACHE/vmlinuz"
-mv -f "$WORK/initrd.gz" "$CACHE/initrd.gz"
-echo "$KPKG" >"$CACHE/kernel"
-echo "$KEY" >"$CACHE/stamp"
-echo "build-guest.sh: built $CACHE/vmlinuz ($KVER) and $CACHE/initrd.gz" >&2
-echo "$CACHE"
+mkdir -p "$WORK/out"
+cp "$WORK/kernel/boot/vmlinuz-$KVER" "$WORK/out/vmlinuz"
+mv "$WORK/initrd.gz" "$WORK/out/initrd.gz"
+echo "$KPKG" >"$WORK/out/kernel"	# written last: marks a complete image
+rm -rf "$OUT"
+mv "$WORK/out" "$OUT"
+echo "build-guest.sh: built $OUT/vmlinuz ($KVER) and $OUT/initrd.gz" >&2
+echo "$OUT"
