@@ -181,10 +181,11 @@ MEMS=(none private)
 [ "$W" -eq 1 ] && MEMS=() && info "memory checks: in the run with more than one worker"
 for mem in "${MEMS[@]}"; do
 	before=$(log_count 'memory is not shared')
+	t=$SECONDS
 	start_vm "mem-$mem" 1 1 "$mem" ""
 	_warned() { [ "$(log_count 'memory is not shared')" -gt "$before" ]; }
 	wait_until "$BOOT_TIMEOUT" _warned || fail "no 'memory is not shared' error with guest memory '$mem'"
-	pass "memory '$mem': $(grep 'memory is not shared' "$BROTH_LOG" | tail -n 1 | cut -c1-150)..."
+	pass "memory '$mem' ($((SECONDS - t))s): $(grep 'memory is not shared' "$BROTH_LOG" | tail -n 1 | cut -c1-150)..."
 	stop_vm
 	assert_eq "memory '$mem': error lines" $((before + 1)) "$(log_count 'memory is not shared')"
 done
