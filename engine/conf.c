@@ -17,8 +17,55 @@ void broth_vnet_conf_defaults(struct broth_vnet_conf *vc)
 	snprintf(vc->ifname, sizeof(vc->ifname), "eth0");
 	vc->net4.s_addr = htonl(0x0a000000);	/* 10.0.0.0 */
 	vc->prefix4 = 24;
+	inet_pton(AF_INET6, "fd00:b0:7d::", &vc->net6);	/* a ULA /64 */
 	vc->mtu = 1500;
 	vc->lease_s = 24 * 3600;
+}
+
+/**
+ * broth_parse_net6() - parse the IPv6 prefix of a vnet
+ * @s:		"PREFIX" or "PREFIX/64"
+ * @net:	prefix, interface identifier bits cleared
+ * @err:	one-line message on failure
+ * @errlen:	size of @err
+ *
+ * SLAAC (RFC 4862 §5.5.3) forms addresses only in a /64, so that is the one
+ * length accepted. Multicast and link-local prefixes are refused.
+ *
+ * Return: 0, or -1 with @err set
+ */
+int broth_parse_net6(const char *s, struct in6_addr *net, char *err,
+		     size_t errlen)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash;
+
+	if (strlen(s) >= sizeof(buf)) {
+		snprintf(err, errlen, "prefix '%.64s...': too long", s);
+		return -1;
+	}
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash) {
+		if (strcmp(slash, "/64")) {
+			snprintf(err, errlen, "prefix '%s': only a /64 works with "
+				 "SLAAC", s);
+			return -1;
+		}
+		*slash = '\0';
+	}
+	if (inet_pton(AF_INET6, buf, net) != 1) {
+		snprintf(err, errlen, "prefix '%s': not an IPv6 PREFIX/64", s);
+		return -1;
+	}
+	if (net->s6_addr[0] == 0xff ||
+	    (net->s6_addr[0] == 0xfe && (net->s6_addr[1] & 0xc0) == 0x80) ||
+	    IN6_IS_ADDR_UNSPECIFIED(net) || IN6_IS_ADDR_V4MAPPED(net)) {
+		snprintf(err, errlen, "prefix '%s': multicast, link-local or "
+			 "unspecified", s);
+		return -1;
+	}
+	memset(net->s6_addr + 8, 0, 8);
+	return 0;
 }
 
 /**

@@ -30,12 +30,27 @@
 	X(IPV4_BAD_CSUM, "ipv4_bad_checksum")                           \
 	X(IPV4_BAD_SRC, "ipv4_bad_source")                              \
 	X(IPV4_FRAGMENT, "ipv4_fragment")                               \
-	X(IPV4_REASM_TIMEOUT, "ipv4_reassembly_timeout")                \
-	X(IPV4_REASM_FULL, "ipv4_reassembly_table_full")                \
-	X(IPV4_REASM_OVERLAP, "ipv4_reassembly_bad_fragments")          \
+	X(IPV4_REASM_TIMEOUT, "ip_reassembly_timeout")                  \
+	X(IPV4_REASM_FULL, "ip_reassembly_table_full")                  \
+	X(IPV4_REASM_OVERLAP, "ip_reassembly_bad_fragments")            \
 	X(IPV4_UNKNOWN_PROTO, "ipv4_unknown_protocol")                  \
 	X(IPV4_BCAST_MCAST, "ipv4_broadcast_multicast")                 \
-	X(IPV6_UNSUPPORTED, "ipv6_not_yet_supported")                   \
+	X(IPV6_TRUNC, "ipv6_truncated")                                 \
+	X(IPV6_BAD_VERSION, "ipv6_bad_version")                         \
+	X(IPV6_BAD_LEN, "ipv6_bad_payload_length")                      \
+	X(IPV6_BAD_SRC, "ipv6_bad_source")                              \
+	X(IPV6_BAD_EXT, "ipv6_malformed_extension_header")              \
+	X(IPV6_EXT_UNSUPPORTED, "ipv6_extension_not_handled")           \
+	X(IPV6_FRAGMENT, "ipv6_fragment")                               \
+	X(IPV6_UNKNOWN_PROTO, "ipv6_unknown_protocol")                  \
+	X(IPV6_MCAST, "ipv6_multicast")                                 \
+	X(SPOOFED_MAC, "spoofed_source_mac")                            \
+	X(SPOOFED_IP, "spoofed_source_ip")                              \
+	X(ICMP6_IGNORED, "icmpv6_ignored_type")                         \
+	X(NDP_BAD, "ndp_malformed")                                     \
+	X(NDP_NOT_OURS, "ndp_target_not_gateway")                       \
+	X(DHCP6_BAD, "dhcpv6_malformed")                                \
+	X(DHCP6_NOT_FOR_US, "dhcpv6_not_for_us")                        \
 	X(ICMP_TRUNC, "icmp_truncated")                                 \
 	X(ICMP_BAD_CSUM, "icmp_bad_checksum")                           \
 	X(ICMP_UNSUPPORTED, "icmp_unsupported_type")                    \
@@ -71,7 +86,7 @@
 	X(UDP_NO_FD, "udp_no_file_descriptor")                          \
 	X(UDP_DST_REFUSED, "udp_destination_refused")                   \
 	X(UDP_SEND_FAILED, "udp_send_failed")                           \
-	X(FRAGMENT_FAILED, "ipv4_fragmentation_failed")                 \
+	X(FRAGMENT_FAILED, "ip_fragmentation_failed")                  \
 	X(DNS_TOO_BIG, "dns_answer_too_big")                            \
 	X(DNS_UPSTREAM_SEND, "dns_upstream_send_failed")                \
 	X(DNS_UPSTREAM_TIMEOUT, "dns_upstream_timeout")                 \
@@ -83,7 +98,8 @@
 	X(HANDOFF_RING_FULL, "handoff_ring_full")                       \
 	X(NO_MBUF, "mbuf_pool_empty")                                   \
 	X(TX_FULL, "tx_queue_full")                                     \
-	X(TX_NO_GUEST, "tx_no_guest_attached")
+	X(TX_NO_GUEST, "tx_no_guest_attached")                          \
+	X(PORT_GONE, "guest_removed")
 
 enum drop_reason {
 	DROP_NONE = 0,

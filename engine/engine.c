@@ -57,8 +57,18 @@ static unsigned engine_pool_size(unsigned n_queues)
 	return rte_align32pow2(n) - 1;	/* mempools like 2^k - 1 */
 }
 
-static int engine_add_port(struct broth_engine *e, unsigned i, char *err,
-			   size_t errlen)
+/**
+ * engine_add_port() - the port of slot @i: its mbuf pool (kept for the
+ *		       slot's next guest once created) and its ethdev
+ * @e:		engine
+ * @i:		slot, its vnet set up
+ * @err:	one-line message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0, or -errno
+ */
+int engine_add_port(struct broth_engine *e, unsigned i, char *err,
+		    size_t errlen)
 {
 	struct port *pt = &e->ports[i];
 	char name[RTE_MEMPOOL_NAMESIZE];
@@ -66,8 +76,9 @@ static int engine_add_port(struct broth_engine *e, unsigned i, char *err,
 
 	pt->vn = &e->vnets[i];
 	snprintf(name, sizeof(name), "pool%u", i);
-	pt->pool = mbuf_pool_create(name, engine_pool_size(e->n_workers),
-				    POOL_CACHE, RTE_MBUF_DEFAULT_DATAROOM);
+	if (!pt->pool)	/* mbufs of a removed guest may linger in rings */
+		pt->pool = mbuf_pool_create(name, engine_pool_size(e->n_workers),
+					    POOL_CACHE, RTE_MBUF_DEFAULT_DATAROOM);
 	if (!pt->pool) {
 		snprintf(err, errlen, "mbuf pool for %s: %s", pt->vn->name,
 			 rte_strerror(rte_errno));
@@ -78,7 +89,8 @@ static int engine_add_port(struct broth_engine *e, unsigned i, char *err,
 	if (rc)
 		return rc;
 	e->port_idx[pt->port_id] = (uint8_t)i;
-	e->n_ports = i + 1;
+	if (e->n_ports < i + 1)
+		e->n_ports = i + 1;
 	return 0;
 }
 
@@ -88,9 +100,8 @@ static int engine_dns_conf(struct broth_engine *e, char *err, size_t errlen)
 	const struct broth_conf *c = &e->conf;
 
 	for (unsigned i = 0; i < c->n_dns; i++)
-		e->dns_up[e->n_dns_up++] = (struct sockaddr_in){
-			.sin_family = AF_INET, .sin_port = htons(DNS_PORT),
-			.sin_addr = c->dns[i] };
+		inet_sa_set(&e->dns_up[e->n_dns_up++], c->dns[i].s6_addr,
+			    RTE_BE16(DNS_PORT));
 	if (!c->n_dns)
 		e->n_dns_up = vnet_resolv_nameservers(c->resolv_conf ?
 					c->resolv_conf : BROTH_RESOLV_CONF,
@@ -100,6 +111,43 @@ static int engine_dns_conf(struct broth_engine *e, char *err, size_t errlen)
 				     errlen))
 			return -EINVAL;
 	e->n_dns_hosts = c->n_dns_hosts;
+	return 0;
+}
+
+/**
+ * engine_vnet_setup() - the vnet of slot @i from e->conf.vnets[i]
+ * @e:		engine
+ * @i:		slot
+ * @err:	one-line message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0, or -errno
+ */
+int engine_vnet_setup(struct broth_engine *e, unsigned i, char *err,
+		      size_t errlen)
+{
+	const struct broth_conf *c = &e->conf;
+	int rc = vnet_init(&e->vnets[i], (uint16_t)i, &c->vnets[i], err, errlen);
+
+	if (rc)
+		return rc;
+	e->vnets[i].max_flows = c->vnets[i].max_flows ? c->vnets[i].max_flows :
+				c->max_flows ? c->max_flows :
+				BROTH_MAX_FLOWS_DEFAULT;
+	e->vnets[i].no_host_loopback = c->no_host_loopback ||
+				       c->vnets[i].no_host_loopback;
+	memset(&e->impair[i], 0, sizeof(e->impair[i]));
+	if (c->vnets[i].impair[0] &&
+	    impair_parse(c->vnets[i].impair, &e->impair[i], err, errlen))
+		return -EINVAL;
+	/* the default file may be absent; a file the user named may not */
+	rc = vnet_load_resolv(&e->vnets[i], c->resolv_conf ?
+			      c->resolv_conf : BROTH_RESOLV_CONF);
+	if (rc && c->resolv_conf) {
+		snprintf(err, errlen, "resolver configuration %s: %s",
+			 c->resolv_conf, strerror(-rc));
+		return rc;
+	}
 	return 0;
 }
 
@@ -115,30 +163,14 @@ static int engine_check_conf(struct broth_engine *e, char *err, size_t errlen)
 		return rc;
 	if (e->n_workers > BROTH_MAX_WORKERS)
 		e->n_workers = BROTH_MAX_WORKERS;
-	if (c->n_vnets == 0 || c->n_vnets > BROTH_MAX_VNETS) {
+	if ((!c->n_vnets && !c->runtime_guests) || c->n_vnets > BROTH_MAX_VNETS) {
 		snprintf(err, errlen, "need 1 to %u guests, got %u",
 			 BROTH_MAX_VNETS, c->n_vnets);
 		return -EINVAL;
 	}
-	for (unsigned i = 0; i < c->n_vnets; i++) {
-		rc = vnet_init(&e->vnets[i], (uint16_t)i, &c->vnets[i], err,
-			       errlen);
-		if (rc)
+	for (unsigned i = 0; i < c->n_vnets; i++)
+		if ((rc = engine_vnet_setup(e, i, err, errlen)))
 			return rc;
-		e->vnets[i].max_flows = c->max_flows ? c->max_flows :
-					BROTH_MAX_FLOWS_DEFAULT;
-		if (c->vnets[i].impair[0] &&
-		    impair_parse(c->vnets[i].impair, &e->impair[i], err, errlen))
-			return -EINVAL;
-		/* the default file may be absent; a file the user named may not */
-		rc = vnet_load_resolv(&e->vnets[i], c->resolv_conf ?
-				      c->resolv_conf : BROTH_RESOLV_CONF);
-		if (rc && c->resolv_conf) {
-			snprintf(err, errlen, "resolver configuration %s: %s",
-				 c->resolv_conf, strerror(-rc));
-			return rc;
-		}
-	}
 	return 0;
 }
 
@@ -150,8 +182,9 @@ static int engine_setup(struct broth_engine *e, char *err, size_t errlen)
 	uint32_t flows = e->conf.max_flows ? e->conf.max_flows :
 			 BROTH_MAX_FLOWS_DEFAULT;
 
-	for (unsigned i = 0; i < e->conf.n_vnets; i++)
-		mem += engine_pool_size(e->n_workers) / 400 + 8;  /* ~2.5 KB/mbuf */
+	/* ~2.5 KB per mbuf; memory of guests to come is reserved, not touched */
+	mem = (e->conf.runtime_guests ? BROTH_MAX_VNETS : e->conf.n_vnets) *
+	      (engine_pool_size(e->n_workers) / 400 + 8);
 	/* flow slots, rte_hash buckets and dirty lists: ~1 KB per flow */
 	mem += 2 * (flows / 1024) + 16;	/* TCP and UDP tables */
 	rc = eal_start(mem, e->conf.log_level, err, errlen);
@@ -189,6 +222,8 @@ static int engine_setup(struct broth_engine *e, char *err, size_t errlen)
 					 strerror(-rc));
 				return rc;
 			}
+	for (unsigned i = 0; i < e->n_ports; i++)
+		e->ports[i].active = true;
 	return tcp_fwd_listen_all(e, err, errlen);
 }
 
@@ -356,13 +391,15 @@ void broth_engine_dump_stats(struct broth_engine *e, FILE *f)
 	for (unsigned i = 0; i < e->n_ports; i++) {
 		struct port *pt = &e->ports[i];
 
+		if (!pt->started)	/* a slot whose guest was removed */
+			continue;
 		engine_dump_impair(e, i, f);
 		if (rte_eth_stats_get(pt->port_id, &st))
 			continue;
-		fprintf(f, "stats: port %s (%s): rx %" PRIu64 " tx %" PRIu64
-			" rx_missed %" PRIu64 " rx_errors %" PRIu64
+		fprintf(f, "stats: port %s (%s, guest %s): rx %" PRIu64 " tx %"
+			PRIu64 " rx_missed %" PRIu64 " rx_errors %" PRIu64
 			" tx_errors %" PRIu64 " mbufs_free %u\n", pt->ifname,
-			pt->devname, st.ipackets, st.opackets, st.imissed,
+			pt->devname, pt->vn->name, st.ipackets, st.opackets, st.imissed,
 			st.ierrors, st.oerrors, rte_mempool_avail_count(pt->pool));
 	}
 	fflush(f);

@@ -21,6 +21,7 @@
 #include "counters.h"
 #include "flow.h"
 #include "impair.h"
+#include "inet.h"
 #include "reasm.h"
 #include "slowpath/dns.h"
 #include "port.h"
@@ -31,6 +32,24 @@
 #define ENGINE_MAX_FWDS		64	/* port forwards over all vnets */
 
 struct broth_engine;
+
+/* Requests from the main thread to a running worker (runtime.c) */
+enum worker_op {
+	WOP_NONE = 0,
+	WOP_ADD_PORT,		/* start serving port arg */
+	WOP_DEL_PORT,		/* close its flows, stop serving port arg */
+	WOP_ADD_FWD,		/* open a listener for forward arg */
+	WOP_DEL_FWD,		/* close the listener of forward arg */
+	WOP_FLOWS,		/* copy the flows of port arg into flows[] */
+};
+
+struct worker_ctl {
+	enum worker_op op;
+	unsigned arg;
+	struct broth_flow_info *flows;
+	unsigned cap, n;
+	int rc;
+};
 
 struct worker {
 	unsigned id;
@@ -54,6 +73,9 @@ struct worker {
 	struct reasm reasm;		/* the guest's IPv4 fragments */
 	uint32_t *tcp_dirty;		/* connections to flush this burst */
 	uint32_t n_tcp_dirty;
+	bool port_on[BROTH_MAX_VNETS];	/* ports this worker serves */
+	int ctl_pending;		/* main thread's request waits in ctl */
+	struct worker_ctl ctl;
 	struct counters ctr;
 } __rte_cache_aligned;
 
@@ -75,10 +97,11 @@ static inline uint64_t worker_ev_tag(enum worker_ev type, uint32_t idx)
 /* The worker running on this thread, for timer callbacks */
 extern __thread struct worker *worker_self;
 
-/* Like worker_send(), fragmenting IPv4 frames above the guest's MTU */
+/* Like worker_send(), fragmenting IP frames above the guest's MTU */
 void worker_send_mtu(struct worker *w, unsigned pidx, struct rte_mbuf *m);
 /* Send the guest an ICMP error quoting @quote (see icmp_error4()) */
-void worker_send_icmp_error(struct worker *w, unsigned pidx, rte_be32_t src,
+void worker_send_icmp_error(struct worker *w, unsigned pidx,
+			    const uint8_t src[INET_ALEN],
 			    const struct rte_ether_addr *mac, uint8_t type,
 			    uint8_t code, uint32_t info, const uint8_t *quote,
 			    size_t qlen);
@@ -96,6 +119,7 @@ struct slowpath {
 	int sleeping;
 	struct rte_ring *ring;		/* MPSC from the workers */
 	struct dns_fwd *dns;		/* the DNS forwarder's state */
+	uint64_t next_ra;		/* TSC of the next unsolicited RA */
 	struct counters ctr;
 } __rte_cache_aligned;
 
@@ -106,6 +130,7 @@ struct slowpath {
 /* A port forward of one vnet */
 struct engine_fwd {
 	uint16_t pidx;
+	bool active;			/* listeners open on every worker */
 	struct broth_fwd f;
 };
 
@@ -116,7 +141,7 @@ struct broth_engine {
 	int quit;
 	bool eal_up;
 	unsigned n_workers;
-	unsigned n_ports;
+	unsigned n_ports;			/* slots ever used: ports[0..n) */
 	uint8_t port_idx[RTE_MAX_ETHPORTS];	/* ethdev port id -> ports[] */
 	struct vnet vnets[BROTH_MAX_VNETS];
 	struct impair_conf impair[BROTH_MAX_VNETS];
@@ -126,7 +151,7 @@ struct broth_engine {
 	unsigned n_fwds;
 	struct engine_fwd fwds[ENGINE_MAX_FWDS];
 	unsigned n_dns_up;			/* upstream resolvers */
-	struct sockaddr_in dns_up[BROTH_MAX_DNS];
+	union inet_sa dns_up[BROTH_MAX_DNS];
 	unsigned n_dns_hosts;			/* --dns-host records */
 	struct dns_static dns_hosts[BROTH_MAX_DNS_HOSTS];
 };
@@ -144,10 +169,17 @@ static inline struct port *engine_port_of(struct broth_engine *e,
 	return &e->ports[e->port_idx[port_id]];
 }
 
+int engine_vnet_setup(struct broth_engine *e, unsigned i, char *err,
+		      size_t errlen);
+int engine_add_port(struct broth_engine *e, unsigned i, char *err,
+		    size_t errlen);
+
 void *worker_main(void *arg);
 int worker_init(struct worker *w, struct broth_engine *e, unsigned id);
 void worker_fini(struct worker *w);
 int worker_add_port(struct worker *w, unsigned port_idx);
+void worker_ctl_run(struct worker *w);
+int tcp_fwd_listen(struct worker *w, unsigned fi, char *err, size_t errlen);
 
 void *slowpath_main(void *arg);
 int slowpath_init(struct slowpath *sp, struct broth_engine *e);

@@ -17,37 +17,25 @@
 #include "flow.h"
 
 /**
- * flow_key_v4() - build a key for an IPv4 flow
+ * flow_key() - build a flow key
  * @k:		key to fill
  * @vnet:	vnet id
  * @proto:	IPPROTO_*
- * @gaddr, @gport:	guest end, network order
- * @raddr, @rport:	remote end, network order
+ * @gaddr, @gport:	guest end (16-byte address), port in network order
+ * @raddr, @rport:	remote end; NULL/0 for flows keyed by the guest end
  */
-void flow_key_v4(struct flow_key *k, uint16_t vnet, uint8_t proto,
-		 rte_be32_t gaddr, rte_be16_t gport, rte_be32_t raddr,
-		 rte_be16_t rport)
+void flow_key(struct flow_key *k, uint16_t vnet, uint8_t proto,
+	      const uint8_t *gaddr, rte_be16_t gport, const uint8_t *raddr,
+	      rte_be16_t rport)
 {
-	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
-
 	memset(k, 0, sizeof(*k));
 	k->vnet = vnet;
 	k->proto = proto;
 	k->gport = gport;
 	k->rport = rport;
-	memcpy(k->gaddr, v4mapped, sizeof(v4mapped));
-	memcpy(k->gaddr + 12, &gaddr, 4);
-	memcpy(k->raddr, v4mapped, sizeof(v4mapped));
-	memcpy(k->raddr + 12, &raddr, 4);
-}
-
-/* flow_addr_v4() - the IPv4 address inside a v4-mapped key address */
-rte_be32_t flow_addr_v4(const uint8_t addr[16])
-{
-	rte_be32_t a;
-
-	memcpy(&a, addr + 12, 4);
-	return a;
+	memcpy(k->gaddr, gaddr, sizeof(k->gaddr));
+	if (raddr)
+		memcpy(k->raddr, raddr, sizeof(k->raddr));
 }
 
 /**
@@ -198,6 +186,27 @@ void flow_for_each_live(struct flow_table *t, void (*fn)(struct flow *, void *),
 		struct flow *f = flow_at(t, i);
 
 		if (f->state != FLOW_FREE && f->state != FLOW_DEAD)
+			fn(f, arg);
+	}
+}
+
+/**
+ * flow_for_each_of_port() - flow_for_each_live() for the flows of one port
+ * @t:		table
+ * @pidx:	port (guest)
+ * @fn:		callback; it may kill the flow
+ * @arg:	passed to @fn
+ */
+void flow_for_each_of_port(struct flow_table *t, uint16_t pidx,
+			   void (*fn)(struct flow *, void *), void *arg)
+{
+	if (!t->slots)
+		return;
+	for (uint32_t i = 0; i < t->cap; i++) {
+		struct flow *f = flow_at(t, i);
+
+		if (f->state != FLOW_FREE && f->state != FLOW_DEAD &&
+		    f->pidx == pidx)
 			fn(f, arg);
 	}
 }

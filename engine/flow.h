@@ -62,10 +62,9 @@ struct flow_table {
 	uint32_t n_dead;
 };
 
-void flow_key_v4(struct flow_key *k, uint16_t vnet, uint8_t proto,
-		 rte_be32_t gaddr, rte_be16_t gport, rte_be32_t raddr,
-		 rte_be16_t rport);
-rte_be32_t flow_addr_v4(const uint8_t addr[16]);
+void flow_key(struct flow_key *k, uint16_t vnet, uint8_t proto,
+	      const uint8_t *gaddr, rte_be16_t gport, const uint8_t *raddr,
+	      rte_be16_t rport);
 
 int flow_table_init(struct flow_table *t, const char *name, uint32_t cap,
 		    uint32_t slot_size);
@@ -78,5 +77,7 @@ void flow_kill(struct flow_table *t, struct flow *f);
 void flow_reap(struct flow_table *t);
 void flow_for_each_live(struct flow_table *t, void (*fn)(struct flow *, void *),
 			void *arg);
+void flow_for_each_of_port(struct flow_table *t, uint16_t pidx,
+			   void (*fn)(struct flow *, void *), void *arg);
 
 #endif

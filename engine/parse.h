@@ -27,16 +27,21 @@ struct pkt {
 	uint32_t len;		/* frame length as received */
 	uint16_t ethertype;	/* host order */
 	uint16_t l3_off;
-	uint16_t l4_off;	/* IPv4: after the header and options */
+	uint16_t l4_off;	/* after the IPv4 options / IPv6 extension headers */
 	uint8_t l4proto;	/* IPPROTO_* */
-	uint8_t ttl;
+	uint8_t ttl;		/* IPv4 TTL, IPv6 hop limit */
 	uint8_t df;		/* IPv4 Don't Fragment set */
-	uint32_t l3_len;	/* IPv4 total length (frame padding excluded) */
+	uint8_t v6;		/* IPv6 (ethertype 0x86dd) */
+	uint32_t l3_len;	/* IP header(s) + L4 (frame padding excluded) */
 	uint32_t l4_len;	/* L4 header + payload */
 	uint32_t payload_off;	/* after the UDP/TCP/ICMP header */
 	uint32_t payload_len;
-	rte_be32_t src4, dst4;
+	rte_be32_t src4, dst4;	/* IPv4 only */
+	uint8_t saddr[16], daddr[16];	/* both families, IPv4 v4-mapped */
 	rte_be16_t sport, dport;	/* UDP/TCP; ICMP echo: identifier in sport */
+	uint8_t icmp_type;		/* ICMP/ICMPv6 */
+	uint16_t frag_off;		/* IPv6 fragment header, 0 if none */
+	uint16_t frag_nh_off;		/* the next-header byte naming it */
 };
 
 enum drop_reason parse_frame(const uint8_t *data, uint32_t len, unsigned flags,

@@ -4,13 +4,14 @@
  *
  * Theory of operation
  *
- * Each (guest, echo identifier, destination) gets one unprivileged ICMP
- * socket (SOCK_DGRAM/IPPROTO_ICMP, allowed by net.ipv4.ping_group_range),
- * or a raw ICMP socket when broth has CAP_NET_RAW and ping sockets are not
- * allowed. A ping socket picks its own identifier, so replies are rewritten
- * back to the guest's; a raw socket sees every ICMP message and filters on
- * identifier and source. The guest's TTL is applied with IP_TTL, the reply's
- * TTL (IP_RECVTTL) is passed on, and errors from IP_RECVERR (time exceeded,
+ * Each (guest, echo identifier, destination) gets one unprivileged ICMP or
+ * ICMPv6 socket (SOCK_DGRAM/IPPROTO_ICMP(V6), allowed by
+ * net.ipv4.ping_group_range), or a raw socket when broth has CAP_NET_RAW and
+ * ping sockets are not allowed. A ping socket picks its own identifier, so
+ * replies are rewritten back to the guest's; a raw socket sees every echo
+ * reply and filters on identifier and source. The guest's TTL (hop limit)
+ * is applied to the socket, the reply's is passed on, and errors from
+ * IP(V6)_RECVERR (time exceeded,
  * unreachable) are relayed quoting the guest's echo request, so `ping` and
  * `traceroute -I` behave as on a routed network. Flows end after
  * PING_TIMEOUT_S without traffic.
@@ -31,6 +32,8 @@
 #include "cksum.h"
 #include "engine.h"
 #include "frame.h"
+#include "icmp.h"
+#include "inet.h"
 #include "log.h"
 #include "mbuf_chain.h"
 #include "ping.h"
@@ -43,6 +46,7 @@ struct ping_flow {
 	struct flow f;
 	struct rte_ether_addr guest_mac;
 	bool raw;			/* raw socket: filter replies ourselves */
+	bool v6;
 	uint8_t ttl;
 	uint64_t last_tsc;
 	struct rte_timer timer;
@@ -79,20 +83,33 @@ static void ping_timer_cb(struct rte_timer *t, void *arg)
 }
 
 /* An ICMP socket: unprivileged if allowed, raw otherwise; -errno if neither */
-static int ping_socket(bool *raw)
+static int ping_socket(bool v6, bool *raw)
 {
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			IPPROTO_ICMP);
+	int af = v6 ? AF_INET6 : AF_INET, proto = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	int fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 
 	*raw = false;
 	if (fd >= 0)
 		return fd;
-	fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+	fd = socket(af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	if (fd >= 0) {
 		*raw = true;
 		return fd;
 	}
 	return -errno;
+}
+
+/* Errors on the error queue, and the TTL / hop limit of each reply */
+static int ping_sockopts(int fd, bool v6)
+{
+	int one = 1;
+
+	if (v6)
+		return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one)) ||
+		       setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one,
+				  sizeof(one));
+	return setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one)) ||
+	       setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
 }
 
 static struct ping_flow *ping_open(struct worker *w, unsigned pidx,
@@ -102,7 +119,7 @@ static struct ping_flow *ping_open(struct worker *w, unsigned pidx,
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct ping_flow *pf = (struct ping_flow *)flow_alloc(&w->ping, k);
 	static int warned;
-	int one = 1, fd;
+	int fd;
 
 	if (!pf) {
 		counters_drop(&w->ctr, DROP_PING_FLOW_LIMIT);
@@ -112,11 +129,11 @@ static struct ping_flow *ping_open(struct worker *w, unsigned pidx,
 	pf->f.pidx = (uint16_t)pidx;
 	pf->guest_mac = *mac;
 	pf->ttl = 64;
-	fd = ping_socket(&pf->raw);
+	pf->v6 = !inet_is_v4(k->gaddr);
+	fd = ping_socket(pf->v6, &pf->raw);
 	pf->f.fd = fd < 0 ? -1 : fd;
 	ev.data.u64 = worker_ev_tag(WORKER_EV_PING, pf->f.idx);
-	if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one)) ||
-	    setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one)) ||
+	if (fd < 0 || ping_sockopts(fd, pf->v6) ||
 	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 		if (fd < 0 && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
 			BLOG(WARNING, "no ICMP socket (%s): allow ping sockets with "
@@ -146,27 +163,27 @@ void ping_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 	const struct rte_icmp_hdr *ih =
 		rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *, p->l4_off);
 	struct vnet *vn = w->e->ports[pidx].vn;
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_addr = { p->dst4 } };
+	union inet_sa sa;
 	struct iovec iov[PORT_TAP_MAX_SEGS];
-	struct msghdr msg = { .msg_name = &sa, .msg_namelen = sizeof(sa),
-			      .msg_iov = iov };
+	struct msghdr msg = { .msg_name = &sa, .msg_iov = iov };
 	struct ping_flow *pf;
 	struct flow_key k;
 	int ttl = p->ttl;
 
-	if (ih->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ih->icmp_code ||
-	    vnet_in_subnet(vn, p->dst4)) {
+	if (ih->icmp_type != (p->v6 ? ICMPV6_ECHO_REQUEST : RTE_IP_ICMP_ECHO_REQUEST) ||
+	    ih->icmp_code || vnet_on_link(vn, p->daddr)) {
 		counters_drop(&w->ctr, DROP_ICMP_UNSUPPORTED);
 		goto out;
 	}
-	flow_key_v4(&k, vn->id, IPPROTO_ICMP, p->src4, p->sport, p->dst4, 0);
+	msg.msg_namelen = inet_sa_set(&sa, p->daddr, 0);
+	flow_key(&k, vn->id, p->l4proto, p->saddr, p->sport, p->daddr, 0);
 	pf = (struct ping_flow *)flow_lookup(&w->ping, &k);
 	if (!pf && !(pf = ping_open(w, pidx, &k,
 				    &((const struct rte_ether_hdr *)p->data)->src_addr)))
 		goto out;
 	if (pf->ttl != p->ttl &&
-	    !setsockopt(pf->f.fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)))
+	    !setsockopt(pf->f.fd, pf->v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+			pf->v6 ? IPV6_UNICAST_HOPS : IP_TTL, &ttl, sizeof(ttl)))
 		pf->ttl = p->ttl;
 	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - p->l4_off - p->l4_len));
 	msg.msg_iovlen = mbuf_iov(m, p->l4_off, iov, PORT_TAP_MAX_SEGS);
@@ -184,16 +201,21 @@ static void ping_reply(struct worker *w, struct ping_flow *pf, uint8_t *icmp,
 	const struct vnet *vn = w->e->ports[pf->f.pidx].vn;
 	struct rte_icmp_hdr *ih = (struct rte_icmp_hdr *)icmp;
 	struct rte_mempool *mp = w->e->ports[pf->f.pidx].pool;
-	const uint32_t hdr = FRAME_ETH_LEN + FRAME_IP4_LEN;
+	const uint32_t hdr = FRAME_ETH_LEN + frame_ip_len(pf->f.key.gaddr);
 	struct rte_mbuf *m;
 	uint32_t first;
 	uint8_t *buf;
 
-	if (len < sizeof(*ih) || ih->icmp_type != RTE_IP_ICMP_ECHO_REPLY)
+	if (len < sizeof(*ih) ||
+	    ih->icmp_type != (pf->v6 ? ICMPV6_ECHO_REPLY : RTE_IP_ICMP_ECHO_REPLY))
 		return;
 	ih->icmp_ident = pf->f.key.gport;
 	ih->icmp_cksum = 0;
-	ih->icmp_cksum = cksum_fold(ih, (uint32_t)len);
+	if (pf->v6)	/* ICMPv6 covers a pseudo-header (RFC 4443 §2.3) */
+		ih->icmp_cksum = cksum_icmp6(pf->f.key.raddr, pf->f.key.gaddr,
+						     ih, (uint32_t)len);
+	else
+		ih->icmp_cksum = cksum_fold(ih, (uint32_t)len);
 	m = rte_pktmbuf_alloc(mp);
 	if (!m) {
 		counters_drop(&w->ctr, DROP_NO_MBUF);
@@ -209,29 +231,33 @@ static void ping_reply(struct worker *w, struct ping_flow *pf, uint8_t *icmp,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	frame_eth(buf, &vn->gw_mac, &pf->guest_mac, RTE_ETHER_TYPE_IPV4);
-	frame_ip4(buf + FRAME_ETH_LEN, flow_addr_v4(pf->f.key.raddr),
-		  flow_addr_v4(pf->f.key.gaddr), IPPROTO_ICMP, ttl,
-		  (uint16_t)len);
+	frame_eth_ip(buf, &vn->gw_mac, &pf->guest_mac, pf->f.key.raddr,
+		     pf->f.key.gaddr, pf->f.key.proto, ttl, (uint16_t)len);
 	worker_send_mtu(w, pf->f.pidx, m);
 }
 
-/* A raw socket's message starts with the IP header; a ping socket's does not */
+/*
+ * A raw IPv4 socket's message starts with the IP header; raw IPv6 and ping
+ * sockets give the ICMP message alone
+ */
 static uint8_t *ping_strip(struct ping_flow *pf, uint8_t *buf, size_t *len,
-			   const struct sockaddr_in *from)
+			   const union inet_sa *from)
 {
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)buf;
 	const struct rte_icmp_hdr *ih;
-	size_t ihl;
+	uint8_t src[INET_ALEN];
+	size_t ihl = 0;
 
 	if (!pf->raw)
 		return buf;
-	if (*len < sizeof(*ip) || (ihl = (ip->version_ihl & 0xf) * 4u) +
-	    sizeof(*ih) > *len)
+	if (!pf->v6 && (*len < sizeof(*ip) ||
+			(ihl = (ip->version_ihl & 0xf) * 4u) > *len))
+		return NULL;
+	if (ihl + sizeof(*ih) > *len)
 		return NULL;
 	ih = (const struct rte_icmp_hdr *)(buf + ihl);
-	if (ih->icmp_ident != pf->f.key.gport ||
-	    from->sin_addr.s_addr != flow_addr_v4(pf->f.key.raddr))
+	inet_sa_get(from, src, NULL);
+	if (ih->icmp_ident != pf->f.key.gport || !inet_eq(src, pf->f.key.raddr))
 		return NULL;	/* someone else's echo reply */
 	*len -= ihl;
 	return buf + ihl;
@@ -241,7 +267,9 @@ static uint8_t ping_cmsg_ttl(struct msghdr *msg)
 {
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm;
 	     cm = CMSG_NXTHDR(msg, cm))
-		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TTL)
+		if ((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TTL) ||
+		    (cm->cmsg_level == IPPROTO_IPV6 &&
+		     cm->cmsg_type == IPV6_HOPLIMIT))
 			return (uint8_t)*(int *)CMSG_DATA(cm);
 	return 64;
 }
@@ -252,7 +280,7 @@ static void ping_sock_read(struct worker *w, struct ping_flow *pf)
 
 	for (unsigned i = 0; i < PING_RECV_BATCH; i++) {
 		char cbuf[64];
-		struct sockaddr_in from;
+		union inet_sa from;
 		struct iovec iov = { buf, UINT16_MAX };
 		struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from),
 				      .msg_iov = &iov, .msg_iovlen = 1,
@@ -274,25 +302,30 @@ static void ping_sock_read(struct worker *w, struct ping_flow *pf)
 /* Relay one error: quote the guest's echo request, rebuilt from the flow */
 static void ping_relay_error(struct worker *w, struct flow *f,
 			     const struct sock_extended_err *ee,
-			     const struct sockaddr_in *dst, const uint8_t *orig,
+			     const union inet_sa *dst, const uint8_t *orig,
 			     size_t len)
 {
 	struct ping_flow *pf = (struct ping_flow *)f;
-	const struct sockaddr_in *off = (const struct sockaddr_in *)SO_EE_OFFENDER(ee);
-	uint8_t quote[FRAME_IP4_LEN + 8];
+	uint8_t quote[FRAME_IP6_LEN + 8], src[INET_ALEN];
+	uint16_t ql = frame_ip_len(pf->f.key.gaddr);
 
 	(void)dst;		/* the flow knows the destination */
-	if (ee->ee_origin != SO_EE_ORIGIN_ICMP || len < 8)
+	if ((ee->ee_origin != SO_EE_ORIGIN_ICMP &&
+	     ee->ee_origin != SO_EE_ORIGIN_ICMP6) || len < 8)
 		return;
-	frame_ip4(quote, flow_addr_v4(pf->f.key.gaddr),
-		  flow_addr_v4(pf->f.key.raddr), IPPROTO_ICMP, pf->ttl,
-		  (uint16_t)len);
-	memcpy(quote + FRAME_IP4_LEN, orig, 8);
-	memcpy(quote + FRAME_IP4_LEN + 4, &pf->f.key.gport, 2);	/* identifier */
-	worker_send_icmp_error(w, pf->f.pidx, off->sin_addr.s_addr,
-			       &pf->guest_mac, ee->ee_type, ee->ee_code,
-			       ee->ee_type == 3 && ee->ee_code == 4 ?
-			       ee->ee_info : 0, quote, sizeof(quote));
+	if (pf->v6)
+		frame_ip6(quote, pf->f.key.gaddr, pf->f.key.raddr,
+			  IPPROTO_ICMPV6, pf->ttl, (uint16_t)len);
+	else
+		frame_ip4(quote, inet_to_v4(pf->f.key.gaddr),
+			  inet_to_v4(pf->f.key.raddr), IPPROTO_ICMP, pf->ttl,
+			  (uint16_t)len);
+	memcpy(quote + ql, orig, 8);
+	memcpy(quote + ql + 4, &pf->f.key.gport, 2);	/* identifier */
+	inet_sa_get((const union inet_sa *)SO_EE_OFFENDER(ee), src, NULL);
+	worker_send_icmp_error(w, pf->f.pidx, src, &pf->guest_mac, ee->ee_type,
+			       ee->ee_code, sockerr_mtu_info(ee), quote,
+			       (size_t)ql + 8);
 }
 
 /**
@@ -312,6 +345,12 @@ void ping_sock_event(struct worker *w, uint32_t idx, uint32_t events)
 		sockerr_drain(w, &pf->f, buf, sizeof(buf), ping_relay_error);
 	if (events & EPOLLIN)
 		ping_sock_read(w, pf);
+}
+
+/* ping_close_port() - end every echo flow of a guest that is removed */
+void ping_close_port(struct worker *w, unsigned pidx)
+{
+	flow_for_each_of_port(&w->ping, (uint16_t)pidx, ping_close_cb, w);
 }
 
 /**

@@ -13,6 +13,7 @@ struct worker;
 
 int ping_worker_init(struct worker *w, uint32_t max_flows);
 void ping_worker_fini(struct worker *w);
+void ping_close_port(struct worker *w, unsigned pidx);
 void ping_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 		      const struct pkt *p);
 void ping_sock_event(struct worker *w, uint32_t idx, uint32_t events);

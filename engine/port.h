@@ -42,6 +42,7 @@ struct port {
 	char ifname[IF_NAMESIZE];
 	bool probed;
 	bool started;
+	bool active;			/* serving a guest (runtime.c) */
 	/* vhost-user: NULL for tap. Per worker queue, written by the vhost
 	 * thread, read by the workers with relaxed loads: */
 	struct port_vhost *vh;

@@ -90,7 +90,13 @@ static int tap_probe_and_start(struct port *pt, const struct broth_vnet_conf *vc
 			 vc->ifname, vc->netns);
 		return -EEXIST;
 	}
-	snprintf(args, sizeof(args), "iface=%s", vc->ifname);
+	if (vc->has_mac)	/* the guest interface's MAC is the tap's */
+		snprintf(args, sizeof(args),
+			 "iface=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x",
+			 vc->ifname, vc->mac[0], vc->mac[1], vc->mac[2],
+			 vc->mac[3], vc->mac[4], vc->mac[5]);
+	else
+		snprintf(args, sizeof(args), "iface=%s", vc->ifname);
 	rc = rte_vdev_init(pt->devname, args);
 	if (rc) {
 		snprintf(err, errlen, "cannot create tap %s in netns %s: %s",
@@ -107,7 +113,13 @@ static int tap_probe_and_start(struct port *pt, const struct broth_vnet_conf *vc
 		snprintf(err, errlen, "start %s: %s", pt->devname,
 			 strerror(-rc));
 	if (!rc) {
+		struct rte_ether_addr mac;
+
 		pt->started = true;
+		/* the guest's interface is the tap itself: its MAC is known, and
+		 * frames from any other are spoofed */
+		if (!rte_eth_macaddr_get(pt->port_id, &mac))
+			vnet_guest_mac_fix(pt->vn, &mac);
 		if (vc->configure)
 			rc = netlink_configure(vc->ifname, pt->vn->guest4,
 					       pt->vn->prefix4, pt->vn->gw4,

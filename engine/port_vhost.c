@@ -34,8 +34,10 @@
  *   library frees the device (the same handshake the PMD uses for its own
  *   bursts; see vhost_resync() for why a mere ring disable does not wait).
  * - A guest that leaves takes its MAC with it: the vnet forgets it, so the
- *   next guest's MAC is learned afresh from its DHCP or ARP. The DHCP lease
- *   needs no reset: broth offers its single guest address to any client.
+ *   next guest's MAC is learned afresh from its DHCP or ARP (unless mac= gave
+ *   it: then it is the only source MAC accepted, as for a tap). The DHCP
+ *   lease needs no reset: broth offers its single guest address to any
+ *   client.
  *
  * Guest memory must be shared with broth (QEMU: memory-backend-memfd with
  * share=on); see "the guest's memory" below for how broth tells when it is
@@ -57,6 +59,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <rte_alarm.h>
 #include <rte_bus_vdev.h>
 #include <rte_eth_vhost.h>
 #include <rte_ethdev.h>
@@ -88,6 +91,7 @@
 #define VHOST_EV_POKE	0
 #define VHOST_EV_KICK	1
 #define VHOST_ZERO_KICKS	1	/* kicks on a blank ring: not shared */
+#define VHOST_MEM_WAIT_US	(3 * 1000 * 1000)	/* features -> mem table */
 
 struct vhost_q {
 	int epfd;		/* proxy epoll: kick (ET) + poke (ET) */
@@ -115,6 +119,10 @@ struct port_vhost {
 	int vid;
 	unsigned connects;
 	struct port *pt;
+	char log_tag[PATH_MAX + 2];	/* "(PATH)", as the library logs it */
+	bool awaiting_mem;	/* features set, no memory table yet */
+	bool mem_seen;		/* this connection sent a memory table */
+	int mem_warned;		/* "not shared" said for this connection */
 	struct vhost_q q[BROTH_MAX_WORKERS];
 };
 
@@ -125,12 +133,13 @@ struct port_vhost {
  * wrong, neither of which the vhost library reports:
  *  - RAM without a file (no memory backend): QEMU sends no memory table at
  *    all, says so on its own stderr and falls back to a NIC without a
- *    backend. broth sees a front end that negotiates features and then
- *    enables rings without ever sending VHOST_USER_SET_MEM_TABLE. The
- *    library reports each message only in its own (info-level) log, so
- *    broth's log stream is wrapped while a vhost port exists: the library's
- *    config log type is raised to info, the wrapper reads that message
- *    sequence and prints only what the user's log level asked for.
+ *    backend. broth sees a front end that sets the features and then sends
+ *    no VHOST_USER_SET_MEM_TABLE (it always follows at once otherwise): an
+ *    EAL alarm VHOST_MEM_WAIT_US after the features tells. The library
+ *    reports each message only in its own (info-level) log, so broth's log
+ *    stream is wrapped while a vhost port exists: the library's config log
+ *    type is raised to info, the wrapper follows that message sequence and
+ *    prints only what the user's log level asked for.
  *  - A file mapped privately (memory-backend-memfd,share=off): the table
  *    arrives and the device starts, but the guest writes into its own
  *    copy-on-write pages. broth's view of the rings never moves: the guest
@@ -139,46 +148,67 @@ struct port_vhost {
  * Either way the first sign is turned into one error naming cause and fix,
  * once per connection.
  */
-static FILE *vhost_log_orig;
-static FILE *vhost_log_wrap;
+static pthread_mutex_t vhost_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct port_vhost *vhost_log_ports[BROTH_MAX_VNETS];	/* watched */
+static unsigned vhost_log_users;
+static FILE *vhost_log_orig;		/* the stream the wrapper writes to */
+static FILE *vhost_log_wrap;		/* kept once made: a thread may hold it */
 static int vhost_log_type = -1;		/* lib.vhost.config */
 static int vhost_log_level;		/* what the user asked for it */
-static int vhost_log_warned;		/* per connection */
-static bool vhost_awaiting_mem;		/* features set, no memory table yet */
-static bool vhost_mem_seen;		/* this connection sent a memory table */
-static char vhost_log_path[PATH_MAX];
 
-static void vhost_warn_unshared(FILE *out, const char *why)
+static void vhost_warn_unshared(struct port_vhost *vh, const char *why)
 {
-	if (__atomic_exchange_n(&vhost_log_warned, 1, __ATOMIC_RELAXED))
+	FILE *out = vhost_log_orig ? vhost_log_orig : stderr;
+
+	if (__atomic_exchange_n(&vh->mem_warned, 1, __ATOMIC_RELAXED))
 		return;
-	fprintf(out ? out : stderr, "broth: vhost-user %s: the VM's memory is "
-		"not shared with broth (%s), so the guest gets no network; start "
-		"QEMU with -object memory-backend-memfd,id=mem,size=<RAM>,"
-		"share=on -machine memory-backend=mem (or -numa node,memdev=mem)"
-		"\n", vhost_log_path, why);
-	fflush(out ? out : stderr);
+	fprintf(out, "broth: vhost-user %s: the VM's memory is not shared with "
+		"broth (%s), so the guest gets no network; start QEMU with "
+		"-object memory-backend-memfd,id=mem,size=<RAM>,share=on "
+		"-machine memory-backend=mem (or -numa node,memdev=mem)\n",
+		vh->path, why);
+	fflush(out);
 }
 
-/* The vhost library's messages: follow the front end's requests */
-static void vhost_log_follow(FILE *out, const char *buf, size_t n)
+/* The features came a while ago and still no memory table: RAM without fd */
+static void vhost_mem_alarm(void *arg)
+{
+	struct port_vhost *vh = arg;
+
+	pthread_mutex_lock(&vhost_log_lock);
+	if (vh->awaiting_mem) {
+		vh->awaiting_mem = false;
+		vhost_warn_unshared(vh, "QEMU sent no memory table: guest RAM "
+				    "has no file descriptor");
+	}
+	pthread_mutex_unlock(&vhost_log_lock);
+}
+
+/* One of the vhost library's messages about @vh's socket: follow the front
+ * end's requests (vhost_log_lock held) */
+static void vhost_log_follow(struct port_vhost *vh, const char *buf, size_t n)
 {
 	if (memmem(buf, n, "new vhost user connection", 25)) {
-		__atomic_store_n(&vhost_log_warned, 0, __ATOMIC_RELAXED);
-		vhost_awaiting_mem = vhost_mem_seen = false;
+		__atomic_store_n(&vh->mem_warned, 0, __ATOMIC_RELAXED);
+		vh->awaiting_mem = vh->mem_seen = false;
 	} else if (memmem(buf, n, "negotiated Virtio features", 26)) {
-		/* QEMU sends the table once per connection (with the first
-		 * queue pair), not again for the others (multiqueue) */
-		vhost_awaiting_mem = !vhost_mem_seen;
+		/* QEMU sends the table right after the features, once per
+		 * connection (with the first queue pair, not again for the
+		 * others); without one it gives up silently, so the alarm
+		 * tells */
+		vh->awaiting_mem = !vh->mem_seen;
+		if (vh->awaiting_mem && rte_eal_alarm_set(VHOST_MEM_WAIT_US,
+						vhost_mem_alarm, vh))
+			BLOG(DEBUG, "vhost-user %s: no alarm", vh->path);
 	} else if (memmem(buf, n, "VHOST_USER_SET_MEM_TABLE", 24)) {
-		vhost_awaiting_mem = false;
-		vhost_mem_seen = true;
+		vh->awaiting_mem = false;
+		vh->mem_seen = true;
 	} else if (memmem(buf, n, "peer closed", 11)) {
-		vhost_awaiting_mem = false;
-	} else if (vhost_awaiting_mem &&
+		vh->awaiting_mem = false;
+	} else if (vh->awaiting_mem &&
 		   memmem(buf, n, "VHOST_USER_SET_VRING_ENABLE", 27)) {
-		vhost_awaiting_mem = false;
-		vhost_warn_unshared(out, "QEMU sent no memory table: guest RAM "
+		vh->awaiting_mem = false;
+		vhost_warn_unshared(vh, "QEMU sent no memory table: guest RAM "
 				    "has no file descriptor");
 	}
 }
@@ -188,44 +218,70 @@ static ssize_t vhost_log_write(void *c, const char *buf, size_t n)
 	FILE *out = c;
 
 	if (rte_log_cur_msg_logtype() == vhost_log_type) {
-		vhost_log_follow(out, buf, n);
+		/* the library's lines start "VHOST_CONFIG: (PATH) " */
+		pthread_mutex_lock(&vhost_log_lock);
+		for (unsigned i = 0; i < BROTH_MAX_VNETS; i++)
+			if (vhost_log_ports[i] &&
+			    memmem(buf, n, vhost_log_ports[i]->log_tag,
+				   strlen(vhost_log_ports[i]->log_tag)))
+				vhost_log_follow(vhost_log_ports[i], buf, n);
+		pthread_mutex_unlock(&vhost_log_lock);
 		if (rte_log_cur_msg_loglevel() > vhost_log_level)
 			return (ssize_t)n;	/* raised for us, not the user */
 	}
 	return (ssize_t)fwrite(buf, 1, n, out);
 }
 
-static void vhost_log_install(const char *path)
+/* Watch the library's messages about @vh's socket */
+static void vhost_log_watch(struct port_vhost *vh)
 {
 	cookie_io_functions_t io = { .write = vhost_log_write };
 
-	if (vhost_log_wrap)
-		return;
-	snprintf(vhost_log_path, sizeof(vhost_log_path), "%s", path);
-	vhost_log_orig = rte_log_get_stream();
-	vhost_log_wrap = fopencookie(vhost_log_orig ? vhost_log_orig : stderr,
-				     "w", io);
-	if (!vhost_log_wrap)
-		return;
-	setvbuf(vhost_log_wrap, NULL, _IOLBF, 0);
-	rte_openlog_stream(vhost_log_wrap);
-	vhost_log_type = rte_log_register("lib.vhost.config");
-	if (vhost_log_type >= 0) {
-		vhost_log_level = rte_log_get_level(vhost_log_type);
-		if (vhost_log_level < (int)RTE_LOG_INFO)
-			rte_log_set_level(vhost_log_type, RTE_LOG_INFO);
+	snprintf(vh->log_tag, sizeof(vh->log_tag), "(%s)", vh->path);
+	pthread_mutex_lock(&vhost_log_lock);
+	for (unsigned i = 0; i < BROTH_MAX_VNETS; i++)
+		if (!vhost_log_ports[i]) {
+			vhost_log_ports[i] = vh;
+			break;
+		}
+	if (!vhost_log_users++) {
+		vhost_log_orig = rte_log_get_stream();
+		if (!vhost_log_wrap)
+			vhost_log_wrap = fopencookie(vhost_log_orig ?
+						     vhost_log_orig : stderr,
+						     "w", io);
+		if (vhost_log_wrap) {
+			setvbuf(vhost_log_wrap, NULL, _IOLBF, 0);
+			rte_openlog_stream(vhost_log_wrap);
+		}
+		vhost_log_type = rte_log_register("lib.vhost.config");
+		if (vhost_log_type >= 0) {
+			vhost_log_level = rte_log_get_level(vhost_log_type);
+			if (vhost_log_level < (int)RTE_LOG_INFO)
+				rte_log_set_level(vhost_log_type, RTE_LOG_INFO);
+		}
 	}
+	pthread_mutex_unlock(&vhost_log_lock);
 }
 
-static void vhost_log_remove(void)
+static void vhost_log_unwatch(struct port_vhost *vh)
 {
-	if (!vhost_log_wrap)
-		return;
-	if (vhost_log_type >= 0)
-		rte_log_set_level(vhost_log_type, (uint32_t)vhost_log_level);
-	rte_openlog_stream(vhost_log_orig);
-	fclose(vhost_log_wrap);
-	vhost_log_wrap = NULL;
+	bool found = false;
+
+	rte_eal_alarm_cancel(vhost_mem_alarm, vh);	/* waits if it runs */
+	pthread_mutex_lock(&vhost_log_lock);
+	for (unsigned i = 0; i < BROTH_MAX_VNETS; i++)
+		if (vhost_log_ports[i] == vh) {
+			vhost_log_ports[i] = NULL;
+			found = true;
+		}
+	if (found && !--vhost_log_users) {
+		if (vhost_log_type >= 0)
+			rte_log_set_level(vhost_log_type,
+					  (uint32_t)vhost_log_level);
+		rte_openlog_stream(vhost_log_orig);
+	}
+	pthread_mutex_unlock(&vhost_log_lock);
 }
 
 /* --- state changes, on the vhost library's thread ---------------------- */
@@ -389,7 +445,7 @@ static void vhost_link_up(struct port_vhost *vh)
 		return;
 	vh->link_up = true;
 	vh->connects++;
-	__atomic_store_n(&vhost_log_warned, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&vh->mem_warned, 0, __ATOMIC_RELAXED);
 	rte_vhost_get_negotiated_features(vh->vid, &f);
 	nvr = rte_vhost_get_vring_num(vh->vid);
 	vhost_check_memory(vh);
@@ -406,8 +462,10 @@ static void vhost_link_down(struct port_vhost *vh)
 	vh->link_up = false;
 	for (unsigned q = 0; q < vh->n_queues; q++)
 		vh->q[q].rx_en = vh->q[q].tx_en = false;
-	/* the next guest may have another MAC: learn it again (DHCP, ARP) */
-	__atomic_store_n(&vh->pt->vn->guest_mac, 0, __ATOMIC_RELAXED);
+	/* the next guest may have another MAC: learn it again (DHCP, ARP),
+	 * unless it was configured (mac=) */
+	if (!vh->pt->vn->guest_mac_fixed)
+		__atomic_store_n(&vh->pt->vn->guest_mac, 0, __ATOMIC_RELAXED);
 	BLOG(NOTICE, "vhost-user %s: guest disconnected", vh->path);
 }
 
@@ -461,8 +519,9 @@ static void vhost_q_leave(struct vhost_q *vq);
  * initial kick was consumed in vhost_kick_track(), and a shared ring that
  * has carried frames keeps its old descriptors even when its index wraps.
  */
-static void vhost_check_shared(struct vhost_q *vq, uint16_t queue)
+static void vhost_check_shared(struct port_vhost *vh, uint16_t queue)
 {
+	struct vhost_q *vq = &vh->q[queue];
 	struct rte_vhost_vring vring;
 	uint16_t idx = 1;
 
@@ -481,7 +540,7 @@ static void vhost_check_shared(struct vhost_q *vq, uint16_t queue)
 	if (idx) {
 		vq->zero_kicks = VHOST_ZERO_KICKS;	/* seen moving: fine */
 	} else if (++vq->zero_kicks == VHOST_ZERO_KICKS) {
-		vhost_warn_unshared(vhost_log_orig, "the guest kicks a ring "
+		vhost_warn_unshared(vh, "the guest kicks a ring "
 				    "broth sees blank: its memory is mapped "
 				    "private, share=off");
 	}
@@ -503,7 +562,7 @@ void port_vhost_rx_intr_ack(struct port *pt, uint16_t queue)
 			break;
 	}
 	if (kick && queue < pt->vh->n_queues)
-		vhost_check_shared(vq, queue);
+		vhost_check_shared(pt->vh, queue);
 }
 
 /* Enter a library call on @vq; false if the queue is not active */
@@ -744,7 +803,11 @@ int port_vhost_create(struct port *pt, const struct broth_vnet_conf *vc,
 			port_vhost_destroy(pt);
 			return rc;
 		}
-	vhost_log_install(vh->path);
+	/* mac= names the VM's MAC (QEMU's -device ...,mac=): the only source
+	 * accepted, as for a tap; without it the MAC is learned */
+	if (vc->has_mac)
+		vnet_guest_mac_fix(pt->vn, (const struct rte_ether_addr *)vc->mac);
+	vhost_log_watch(vh);
 	snprintf(args, sizeof(args), "iface=%s,queues=%u,client=0",
 		 vc->vhost_user, n_queues);
 	rc = rte_vdev_init(pt->devname, args);
@@ -808,7 +871,7 @@ void port_vhost_destroy(struct port *pt)
 		if (vq->epfd >= 0)
 			close(vq->epfd);
 	}
-	vhost_log_remove();
+	vhost_log_unwatch(vh);
 	pthread_mutex_destroy(&vh->lock);
 	free(vh);
 	pt->vh = NULL;

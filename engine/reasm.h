@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* reasm.h - IPv4 reassembly of the guest's fragmented datagrams */
+/* reasm.h - IPv4 and IPv6 reassembly of the guest's fragmented datagrams */
 #ifndef BROTH_REASM_H
 #define BROTH_REASM_H
 
@@ -17,9 +17,11 @@
 
 struct reasm_dgram {
 	bool used;
-	uint8_t proto;
-	rte_be16_t id;
-	rte_be32_t src, dst;
+	bool v6;
+	uint8_t proto;			/* IPv6: the fragment header's next header */
+	uint16_t nh_off;		/* IPv6: the byte naming the fragment header */
+	uint32_t id;			/* IPv4 16 bits, IPv6 32 bits */
+	uint8_t src[16], dst[16];
 	uint64_t first_tsc;
 	uint32_t total;			/* payload length, known once the last
 					 * fragment arrived; 0 before */

@@ -2,7 +2,7 @@
 /*
  * sockerr.c - ICMP errors heard by a flow's socket
  *
- * With IP_RECVERR, the kernel queues every ICMP error that concerns a
+ * With IP_RECVERR (IPV6_RECVERR), the kernel queues every ICMP error that concerns a
  * socket's datagrams (unreachable, time exceeded, fragmentation needed) on
  * the socket's error queue, with the offender's address. The UDP and ICMP
  * flows drain it the same way and relay each error to the guest.
@@ -11,13 +11,14 @@
 #include <sys/socket.h>
 
 #include "flow.h"
+#include "inet.h"
 #include "sockerr.h"
 
 #define SOCKERR_BATCH	32
 
 /**
  * sockerr_sendmsg() - non-blocking send that survives a pending ICMP error
- * @fd:		datagram socket with IP_RECVERR
+ * @fd:		datagram socket with IP_RECVERR or IPV6_RECVERR
  * @msg:	what to send
  *
  * An ICMP error for an earlier datagram is also left as the socket's pending
@@ -50,7 +51,7 @@ void sockerr_drain(struct worker *w, struct flow *f, uint8_t *buf, size_t cap,
 {
 	for (unsigned i = 0; i < SOCKERR_BATCH; i++) {
 		char cbuf[512];
-		struct sockaddr_in dst = { 0 };
+		union inet_sa dst = { 0 };
 		struct iovec iov = { buf, cap };
 		struct msghdr msg = { .msg_name = &dst, .msg_namelen = sizeof(dst),
 				      .msg_iov = &iov, .msg_iovlen = 1,
@@ -62,8 +63,10 @@ void sockerr_drain(struct worker *w, struct flow *f, uint8_t *buf, size_t cap,
 			return;
 		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm;
 		     cm = CMSG_NXTHDR(&msg, cm))
-			if (cm->cmsg_level == IPPROTO_IP &&
-			    cm->cmsg_type == IP_RECVERR)
+			if ((cm->cmsg_level == IPPROTO_IP &&
+			     cm->cmsg_type == IP_RECVERR) ||
+			    (cm->cmsg_level == IPPROTO_IPV6 &&
+			     cm->cmsg_type == IPV6_RECVERR))
 				fn(w, f, (const struct sock_extended_err *)CMSG_DATA(cm),
 				   &dst, buf, (size_t)r);
 	}

@@ -43,6 +43,8 @@
 
 #include "engine.h"
 #include "flow_hash.h"
+#include "frame.h"
+#include "inet.h"
 #include "log.h"
 #include "mbuf_chain.h"
 #include "tcp.h"
@@ -104,7 +106,15 @@ static struct tcp_conn *tcp_conn_new(struct worker *w, unsigned pidx,
 	}
 	rte_timer_init(&c->timer);
 	c->f.pidx = (uint16_t)pidx;
+	c->l4_off = (uint8_t)(FRAME_ETH_LEN + frame_ip_len(k->gaddr));
 	return c;
+}
+
+/* The MSS we advertise: the guest's MTU less our IP and TCP headers */
+static uint16_t tcp_our_mss(struct worker *w, const struct tcp_conn *c)
+{
+	return (uint16_t)(w->e->ports[c->f.pidx].vn->mtu -
+			  (tcp_hdr_len(c) - FRAME_ETH_LEN));
 }
 
 /* End a connection; @reset_host: the host peer sees a RST */
@@ -157,7 +167,7 @@ static void tcp_syn_send(struct worker *w, struct tcp_conn *c)
 		tcp_timer_arm(c, TCP_ARP_WAIT_MS);
 		return;
 	}
-	tcp_out_syn(w, c, (uint16_t)(vn->mtu - 40), false);
+	tcp_out_syn(w, c, tcp_our_mss(w, c), false);
 	tcp_timer_arm(c, c->rto);
 }
 
@@ -238,22 +248,19 @@ static void tcp_parse_syn_opts(struct tcp_conn *c, const uint8_t *o,
 /* Largest payload per segment to the guest: its MSS and our MTU */
 static uint16_t tcp_mss_clamp(struct worker *w, struct tcp_conn *c)
 {
-	const struct port *pt = &w->e->ports[c->f.pidx];
 	uint32_t mss = c->mss ? c->mss : TCP_DEFAULT_MSS;
 
 	/* what the guest sends us is bounded by the MSS we advertise */
-	c->rcv_mss = (uint16_t)RTE_MIN(pt->vn->mtu - 40u, TCP_RCV_WIN / 2);
-	if (mss > pt->vn->mtu - 40u)
-		mss = pt->vn->mtu - 40u;
+	c->rcv_mss = (uint16_t)RTE_MIN(tcp_our_mss(w, c), TCP_RCV_WIN / 2);
+	if (mss > tcp_our_mss(w, c))
+		mss = tcp_our_mss(w, c);
 	return (uint16_t)(mss < 64 ? 64 : mss);
 }
 
 static void tcp_connected(struct worker *w, struct tcp_conn *c)
 {
-	struct vnet *vn = w->e->ports[c->f.pidx].vn;
-
 	c->state = TCPS_SYNACK_SENT;
-	tcp_out_syn(w, c, (uint16_t)(vn->mtu - 40), true);
+	tcp_out_syn(w, c, tcp_our_mss(w, c), true);
 	c->snd_nxt = c->snd_max = c->iss + 1;
 }
 
@@ -267,7 +274,7 @@ static void tcp_connect_failed(struct worker *w, struct tcp_conn *c, int err)
 	case -EHOSTUNREACH:
 	case -ENETUNREACH:
 		counters_drop(&w->ctr, DROP_TCP_UNREACHABLE);
-		tcp_out_unreach(w, c, err == -ENETUNREACH ? 0 : 1);
+		tcp_out_unreach(w, c, err == -ENETUNREACH);
 		tcp_close(w, c, false);
 		return;
 	default:	/* refused, reset, no route we can name */
@@ -277,17 +284,17 @@ static void tcp_connect_failed(struct worker *w, struct tcp_conn *c, int err)
 	}
 }
 
-/* Where the host socket connects for a guest's destination, 0: refuse */
-static rte_be32_t tcp_host_dst(struct worker *w, const struct vnet *vn,
-			       rte_be32_t dst, rte_be16_t port)
+/* Where the host socket connects for a guest's destination; -1: refuse */
+static int tcp_host_dst(struct worker *w, const struct vnet *vn,
+			const struct pkt *p, uint8_t out[INET_ALEN])
 {
-	if (dst == vn->gw4 && port == RTE_BE16(DNS_PORT))	/* DNS over TCP */
-		return w->e->n_dns_up ? w->e->dns_up[0].sin_addr.s_addr : 0;
-	if (dst == vn->gw4)
-		return w->e->conf.no_host_loopback ? 0 : RTE_BE32(0x7f000001);
-	if (vnet_in_subnet(vn, dst))
+	if (p->dport == RTE_BE16(DNS_PORT) && vnet_is_gateway(vn, p->daddr)) {
+		if (!w->e->n_dns_up)		/* DNS over TCP: the upstream */
+			return -1;
+		inet_sa_get(&w->e->dns_up[0], out, NULL);
 		return 0;
-	return dst;
+	}
+	return vnet_host_dst(vn, vn->no_host_loopback, p->daddr, out);
 }
 
 static void tcp_open(struct worker *w, unsigned pidx, const struct pkt *p,
@@ -296,12 +303,13 @@ static void tcp_open(struct worker *w, unsigned pidx, const struct pkt *p,
 	const struct rte_tcp_hdr *th =
 		(const struct rte_tcp_hdr *)(p->data + p->l4_off);
 	struct vnet *vn = w->e->ports[pidx].vn;
-	rte_be32_t dst = tcp_host_dst(w, vn, p->dst4, p->dport);
+	uint8_t dst[INET_ALEN];
+	bool ok = !tcp_host_dst(w, vn, p, dst);
 	struct tcp_conn *c;
 	int rc;
 
-	if (!dst || !(c = tcp_conn_new(w, pidx, k))) {
-		counters_drop(&w->ctr, dst ? DROP_TCP_FLOW_LIMIT : DROP_TCP_DST_REFUSED);
+	if (!ok || !(c = tcp_conn_new(w, pidx, k))) {
+		counters_drop(&w->ctr, ok ? DROP_TCP_FLOW_LIMIT : DROP_TCP_DST_REFUSED);
 		tcp_out_rst_to(w, pidx, p);
 		return;
 	}
@@ -590,17 +598,20 @@ static void tcp_no_conn(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 static uint16_t tcp_fwd_port(struct worker *w, const struct vnet *vn,
 			     uint16_t guest_port, struct flow_key *k)
 {
+	uint8_t guest[INET_ALEN], gw[INET_ALEN];
+
 	for (unsigned i = 0; i < 256; i++) {
 		uint16_t port = (uint16_t)(32768 + rte_rand_max(28000));
-		uint32_t h = flow_hash4(vn->id, IPPROTO_TCP, vn->guest4, vn->gw4,
-					rte_cpu_to_be_16(guest_port),
-					rte_cpu_to_be_16(port));
+		uint32_t h;
 
+		inet_from_v4(guest, vn->guest4);
+		inet_from_v4(gw, vn->gw4);
+		h = flow_hash(vn->id, IPPROTO_TCP, guest, gw,
+			      rte_cpu_to_be_16(guest_port), rte_cpu_to_be_16(port));
 		if (flow_owner(h, w->e->n_workers) != w->id)
 			continue;
-		flow_key_v4(k, vn->id, IPPROTO_TCP, vn->guest4,
-			    rte_cpu_to_be_16(guest_port), vn->gw4,
-			    rte_cpu_to_be_16(port));
+		flow_key(k, vn->id, IPPROTO_TCP, guest,
+			 rte_cpu_to_be_16(guest_port), gw, rte_cpu_to_be_16(port));
 		if (!flow_lookup(&w->tcp, k))
 			return port;
 	}
@@ -698,8 +709,8 @@ void tcp_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 	struct flow_key k;
 	struct tcp_conn *c;
 
-	flow_key_v4(&k, w->e->ports[pidx].vn->id, IPPROTO_TCP, p->src4,
-		    p->sport, p->dst4, p->dport);
+	flow_key(&k, w->e->ports[pidx].vn->id, IPPROTO_TCP, p->saddr, p->sport,
+		 p->daddr, p->dport);
 	c = (struct tcp_conn *)flow_lookup(&w->tcp, &k);
 	if (!c) {
 		tcp_no_conn(w, pidx, m, p, &k);
@@ -714,8 +725,7 @@ void tcp_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 		/* a retransmitted SYN gets our SYN-ACK again, others a challenge */
 		if (c->state == TCPS_SYNACK_SENT &&
 		    rte_be_to_cpu_32(th->sent_seq) + 1 == c->rcv_nxt)
-			tcp_out_syn(w, c, (uint16_t)(w->e->ports[pidx].vn->mtu - 40),
-				    true);
+			tcp_out_syn(w, c, tcp_our_mss(w, c), true);
 		else if (c->state == TCPS_ESTABLISHED)
 			c->flags |= TCPF_ACK_NOW;
 	} else if ((fl & RTE_TCP_ACK_FLAG) && c->state != TCPS_CONNECTING) {
@@ -840,6 +850,12 @@ int tcp_worker_init(struct worker *w, uint32_t max_flows)
 static void tcp_abort_cb(struct flow *f, void *w)
 {
 	tcp_close(w, (struct tcp_conn *)f, true);
+}
+
+/* tcp_close_port() - reset every connection of a guest that is removed */
+void tcp_close_port(struct worker *w, unsigned pidx)
+{
+	flow_for_each_of_port(&w->tcp, (uint16_t)pidx, tcp_abort_cb, w);
 }
 
 /* tcp_worker_fini() - close every connection and free the table */

@@ -15,6 +15,7 @@ struct broth_engine;
 
 int tcp_worker_init(struct worker *w, uint32_t max_flows);
 void tcp_worker_fini(struct worker *w);
+void tcp_close_port(struct worker *w, unsigned pidx);
 /* A TCP frame from the guest, on the flow's owner worker; consumes @m */
 void tcp_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 		     const struct pkt *p);

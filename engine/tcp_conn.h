@@ -72,6 +72,7 @@ struct tcp_conn {
 	uint32_t flags;
 	uint16_t mss;			/* max payload per segment to guest */
 	uint16_t rcv_mss;		/* largest segment the guest sends us */
+	uint8_t l4_off;			/* TCP header in our frames: 34 IPv4, 54 IPv6 */
 	struct rte_ether_addr guest_mac;
 
 	/* toward the guest */
@@ -100,6 +101,12 @@ struct tcp_conn {
 	struct rte_mbuf *ooo;			/* out of order, by seq */
 	struct rte_timer timer;
 };
+
+/* Ethernet + IP + TCP without options: where a data payload starts */
+static inline uint32_t tcp_hdr_len(const struct tcp_conn *c)
+{
+	return c->l4_off + 20u;
+}
 
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static inline bool seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }

@@ -23,8 +23,16 @@
 #define TCP_FWD_BACKLOG		1024
 #define TCP_FWD_ACCEPT_BURST	32
 
-static int tcp_fwd_listen(struct worker *w, unsigned fi, char *err,
-			  size_t errlen)
+/**
+ * tcp_fwd_listen() - open worker @w's listener of forward @fi
+ * @w:		worker
+ * @fi:		index in e->fwds
+ * @err:	one-line message on failure
+ * @errlen:	size of @err
+ *
+ * Return: 0, or -errno
+ */
+int tcp_fwd_listen(struct worker *w, unsigned fi, char *err, size_t errlen)
 {
 	const struct broth_fwd *f = &w->e->fwds[fi].f;
 	struct sockaddr_in sa = { .sin_family = AF_INET,
@@ -70,8 +78,8 @@ int tcp_fwd_listen_all(struct broth_engine *e, char *err, size_t errlen)
 					 ENGINE_MAX_FWDS);
 				return -E2BIG;
 			}
-			e->fwds[e->n_fwds] = (struct engine_fwd){ (uint16_t)v,
-								 vc->fwd[i] };
+			e->fwds[e->n_fwds] = (struct engine_fwd){
+				.pidx = (uint16_t)v, .active = true, .f = vc->fwd[i] };
 			e->n_fwds++;
 		}
 	}

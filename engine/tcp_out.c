@@ -3,7 +3,7 @@
  * tcp_out.c - segments from broth to the guest
  *
  * Data segments are built around a payload already read into the mbuf at
- * TCP_OUT_HDR_LEN, so the payload is written once, by the kernel. Control
+ * tcp_hdr_len(), so the payload is written once, by the kernel. Control
  * segments (SYN-ACK, ACK, FIN, RST) carry no payload.
  */
 #include <string.h>
@@ -73,7 +73,7 @@ struct rte_mbuf *tcp_out_alloc(struct worker *w, const struct tcp_conn *c)
  * tcp_out_send() - fill headers in front of @payload_len bytes and send
  * @w:		worker
  * @c:		connection
- * @m:		mbuf; payload (if any) already at TCP_OUT_HDR_LEN + @optlen;
+ * @m:		mbuf; payload (if any) already at tcp_hdr_len() + @optlen;
  *		a multi-segment @m comes with its lengths set
  * @seq:	sequence number of the segment
  * @flags:	RTE_TCP_*_FLAG
@@ -87,13 +87,11 @@ void tcp_out_send(struct worker *w, struct tcp_conn *c, struct rte_mbuf *m,
 {
 	struct vnet *vn = conn_vnet(w, c);
 	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + FRAME_ETH_LEN);
-	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(buf + c->l4_off);
 	uint16_t l4_len = sizeof(*th) + optlen + payload_len;
 
-	frame_eth(buf, &vn->gw_mac, &c->guest_mac, RTE_ETHER_TYPE_IPV4);
-	frame_ip4((uint8_t *)ip, flow_addr_v4(c->f.key.raddr),
-		  flow_addr_v4(c->f.key.gaddr), IPPROTO_TCP, 64, l4_len);
+	frame_eth_ip(buf, &vn->gw_mac, &c->guest_mac, c->f.key.raddr,
+		     c->f.key.gaddr, IPPROTO_TCP, 64, l4_len);
 	th->src_port = c->f.key.rport;
 	th->dst_port = c->f.key.gport;
 	th->sent_seq = rte_cpu_to_be_32(seq);
@@ -106,13 +104,9 @@ void tcp_out_send(struct worker *w, struct tcp_conn *c, struct rte_mbuf *m,
 	if (optlen)
 		memcpy(th + 1, opts, optlen);
 	th->cksum = 0;
-	if (m->nb_segs == 1) {
-		m->data_len = m->pkt_len = TCP_OUT_HDR_LEN + optlen + payload_len;
-		th->cksum = rte_ipv4_udptcp_cksum(ip, th);
-	} else {	/* segment lengths set by tcp_sock.c */
-		th->cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip,
-						       FRAME_ETH_LEN + FRAME_IP4_LEN);
-	}
+	if (m->nb_segs == 1)	/* else segment lengths set by tcp_sock.c */
+		m->data_len = m->pkt_len = tcp_hdr_len(c) + optlen + payload_len;
+	th->cksum = frame_l4_cksum(m, c->l4_off);
 	worker_send(w, c->f.pidx, m);
 }
 
@@ -233,9 +227,10 @@ void tcp_out_rst_to(struct worker *w, unsigned pidx, const struct pkt *p)
 	uint8_t flags = RTE_TCP_RST_FLAG;
 
 	memset(&c, 0, sizeof(c));
-	flow_key_v4(&c.f.key, 0, IPPROTO_TCP, p->src4, p->sport, p->dst4,
-		    p->dport);
+	flow_key(&c.f.key, 0, IPPROTO_TCP, p->saddr, p->sport, p->daddr,
+		 p->dport);
 	c.f.pidx = (uint16_t)pidx;
+	c.l4_off = (uint8_t)(FRAME_ETH_LEN + frame_ip_len(p->saddr));
 	c.guest_mac = eh->src_addr;
 	if (th->tcp_flags & RTE_TCP_ACK_FLAG) {
 		seq = rte_be_to_cpu_32(th->recv_ack);
@@ -256,17 +251,27 @@ void tcp_out_rst_to(struct worker *w, unsigned pidx, const struct pkt *p)
  *
  * The quoted header is rebuilt from the flow: the SYN itself is long gone.
  */
-void tcp_out_unreach(struct worker *w, struct tcp_conn *c, uint8_t code)
+void tcp_out_unreach(struct worker *w, struct tcp_conn *c, bool net)
 {
 	struct vnet *vn = conn_vnet(w, c);
-	uint8_t quote[FRAME_IP4_LEN + 8];
+	uint8_t quote[FRAME_IP6_LEN + 8];
+	uint16_t ql = frame_ip_len(c->f.key.gaddr);
 	rte_be32_t seq = rte_cpu_to_be_32(c->rcv_nxt - 1);
+	bool v4 = inet_is_v4(c->f.key.gaddr);
+	uint8_t gw[INET_ALEN];
 
-	frame_ip4(quote, flow_addr_v4(c->f.key.gaddr),
-		  flow_addr_v4(c->f.key.raddr), IPPROTO_TCP, 64, 20);
-	memcpy(quote + FRAME_IP4_LEN, &c->f.key.gport, 2);
-	memcpy(quote + FRAME_IP4_LEN + 2, &c->f.key.rport, 2);
-	memcpy(quote + FRAME_IP4_LEN + 4, &seq, 4);
-	worker_send_icmp_error(w, c->f.pidx, vn->gw4, &c->guest_mac, 3, code, 0,
-			       quote, sizeof(quote));
+	if (v4)
+		frame_ip4(quote, inet_to_v4(c->f.key.gaddr),
+			  inet_to_v4(c->f.key.raddr), IPPROTO_TCP, 64, 20);
+	else
+		frame_ip6(quote, c->f.key.gaddr, c->f.key.raddr, IPPROTO_TCP,
+			  64, 20);
+	memcpy(quote + ql, &c->f.key.gport, 2);
+	memcpy(quote + ql + 2, &c->f.key.rport, 2);
+	memcpy(quote + ql + 4, &seq, 4);
+	vnet_gateway_for(vn, c->f.key.gaddr, gw);
+	/* ICMP: 3 unreachable, 0 net / 1 host; ICMPv6: 1, 0 no route / 3 addr */
+	worker_send_icmp_error(w, c->f.pidx, gw, &c->guest_mac, v4 ? 3 : 1,
+			       v4 ? !net : (net ? 0 : 3), 0, quote,
+			       (size_t)(ql + 8));
 }

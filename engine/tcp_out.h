@@ -13,9 +13,6 @@
 struct worker;
 struct tcp_conn;
 
-/* Ethernet + IPv4 + TCP without options: where a data payload starts */
-#define TCP_OUT_HDR_LEN		(14 + 20 + 20)
-
 uint16_t tcp_out_window(struct tcp_conn *c, bool syn);
 struct rte_mbuf *tcp_out_alloc(struct worker *w, const struct tcp_conn *c);
 void tcp_out_send(struct worker *w, struct tcp_conn *c, struct rte_mbuf *m,
@@ -27,6 +24,6 @@ void tcp_out_ack(struct worker *w, struct tcp_conn *c);
 void tcp_out_syn(struct worker *w, struct tcp_conn *c, uint16_t mss, bool ack);
 void tcp_out_rst_to(struct worker *w, unsigned pidx, const struct pkt *p);
 
-void tcp_out_unreach(struct worker *w, struct tcp_conn *c, uint8_t code);
+void tcp_out_unreach(struct worker *w, struct tcp_conn *c, bool net);
 
 #endif

@@ -22,6 +22,7 @@
 #include <rte_tcp.h>
 
 #include "engine.h"
+#include "inet.h"
 #include "mbuf_chain.h"
 #include "tcp_conn.h"
 #include "tcp_out.h"
@@ -61,17 +62,18 @@ int tcp_sock_adopt(struct worker *w, struct tcp_conn *c, int fd)
  * tcp_sock_connect() - open the host socket and start connecting
  * @w:		worker, whose epoll set watches the socket
  * @c:		connection; c->f.fd is set on success
- * @addr:	host-side destination, network order
+ * @addr:	host-side destination (v4-mapped for IPv4)
  * @port:	destination port, network order
  *
  * Return: 0 if connected or in progress, -errno on immediate failure
  */
-int tcp_sock_connect(struct worker *w, struct tcp_conn *c, rte_be32_t addr,
-		     rte_be16_t port)
+int tcp_sock_connect(struct worker *w, struct tcp_conn *c,
+		     const uint8_t addr[INET_ALEN], rte_be16_t port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = port,
-				  .sin_addr = { addr } };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	union inet_sa sa;
+	socklen_t salen = inet_sa_set(&sa, addr, port);
+	int fd = socket(sa.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			0);
 	int rc;
 
 	if (fd < 0)
@@ -79,7 +81,7 @@ int tcp_sock_connect(struct worker *w, struct tcp_conn *c, rte_be32_t addr,
 	rc = tcp_sock_adopt(w, c, fd);
 	if (rc)
 		return rc;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) && errno != EINPROGRESS)
+	if (connect(fd, &sa.sa, salen) && errno != EINPROGRESS)
 		return -errno;
 	return 0;
 }
@@ -121,7 +123,7 @@ struct tcp_rd {
 static uint32_t tcp_rd_plan(struct tcp_rd *rd, const struct tcp_conn *c,
 			    uint32_t room, unsigned max_seg, uint32_t cap)
 {
-	uint32_t want = 0, first = cap - TCP_OUT_HDR_LEN;
+	uint32_t want = 0, first = cap - tcp_hdr_len(c);
 
 	rd->n_seg = rd->n_iov = 0;
 	while (room && rd->n_seg < max_seg) {
@@ -159,7 +161,7 @@ static uint32_t tcp_rd_prepare(struct worker *w, struct tcp_conn *c,
 
 		for (unsigned k = 0; k < rd->seg_mbufs[s]; k++) {
 			unsigned i = rd->seg_first[s] + k;
-			uint32_t off = k ? 0 : TCP_OUT_HDR_LEN;
+			uint32_t off = k ? 0 : tcp_hdr_len(c);
 			uint32_t len = RTE_MIN(left, cap - off);
 
 			rd->iov[i].iov_base = rte_pktmbuf_mtod(rd->mb[i], uint8_t *) + off;
@@ -172,16 +174,15 @@ static uint32_t tcp_rd_prepare(struct worker *w, struct tcp_conn *c,
 
 /* Turn segment @s, holding @len payload bytes, into one (chained) packet */
 static struct rte_mbuf *tcp_rd_packet(struct tcp_rd *rd, unsigned s,
-				      uint32_t len)
+				      uint32_t len, uint32_t hdr)
 {
 	unsigned first = rd->seg_first[s];
 	struct rte_mbuf *head = rd->mb[first], *prev = head;
 
-	head->data_len = (uint16_t)(TCP_OUT_HDR_LEN +
-				    RTE_MIN(len, (uint32_t)rd->iov[first].iov_len));
-	head->pkt_len = TCP_OUT_HDR_LEN + len;
+	head->data_len = (uint16_t)(hdr + RTE_MIN(len, (uint32_t)rd->iov[first].iov_len));
+	head->pkt_len = hdr + len;
 	head->nb_segs = 1;
-	len -= head->data_len - TCP_OUT_HDR_LEN;
+	len -= head->data_len - hdr;
 	for (unsigned k = 1; k < rd->seg_mbufs[s]; k++) {
 		struct rte_mbuf *m = rd->mb[first + k];
 
@@ -217,7 +218,7 @@ static uint32_t tcp_rd_emit(struct worker *w, struct tcp_conn *c,
 		got -= len;
 		if (!got)
 			fl |= RTE_TCP_PSH_FLAG;
-		tcp_out_send(w, c, tcp_rd_packet(rd, s, len), seq, fl, NULL, 0,
+		tcp_out_send(w, c, tcp_rd_packet(rd, s, len, tcp_hdr_len(c)), seq, fl, NULL, 0,
 			     (uint16_t)RTE_MIN(len, (uint32_t)UINT16_MAX));
 		seq += len;
 	}

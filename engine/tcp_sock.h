@@ -11,7 +11,7 @@ struct worker;
 struct tcp_conn;
 
 int tcp_sock_adopt(struct worker *w, struct tcp_conn *c, int fd);
-int tcp_sock_connect(struct worker *w, struct tcp_conn *c, rte_be32_t addr,
+int tcp_sock_connect(struct worker *w, struct tcp_conn *c, const uint8_t addr[16],
 		     rte_be16_t port);
 int tcp_sock_connect_result(struct tcp_conn *c);
 void tcp_sock_to_guest(struct worker *w, struct tcp_conn *c);

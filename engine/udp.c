@@ -11,12 +11,12 @@
  * worker is chosen from it alone (udp_flow_hash()).
  *
  * Guest datagrams are sent as they come (the gateway address maps to the
- * host's loopback); the guest's TTL is applied with IP_TTL so traceroute
- * works. Host datagrams are read in batches with recvmmsg straight into
+ * host's loopback, 127.0.0.1 or ::1); the guest's TTL or hop limit is
+ * applied with IP_TTL / IPV6_UNICAST_HOPS so traceroute works. Host datagrams are read in batches with recvmmsg straight into
  * mbufs: the first ~2 KB land in place, anything longer in a per-worker
  * scratch area and is copied into a chain; datagrams above the guest's MTU
  * are fragmented (rte_ip_frag). Errors the host learns from ICMP come back
- * on the socket's error queue (IP_RECVERR) and are relayed to the guest as
+ * on the socket's error queue (IP(V6)_RECVERR) and are relayed to the guest as
  * the matching ICMP message, quoting the guest's datagram.
  *
  * A flow ends after --udp-timeout seconds without traffic either way.
@@ -37,6 +37,7 @@
 #include <rte_udp.h>
 
 #include "engine.h"
+#include "inet.h"
 #include "flow_hash.h"
 #include "frame.h"
 #include "mbuf_chain.h"
@@ -51,6 +52,9 @@ struct udp_flow {
 	struct rte_ether_addr guest_mac;
 	uint8_t ttl;			/* IP_TTL currently set on the socket */
 	uint8_t pmtud;			/* IP_MTU_DISCOVER currently set */
+	bool v6;
+	bool gw_ll;			/* last sent to the link-local gateway */
+	uint16_t payload_off;		/* UDP payload in frames to the guest */
 	uint64_t last_tsc;		/* last datagram either way */
 	struct rte_timer timer;		/* idle timeout */
 };
@@ -69,11 +73,17 @@ static struct udp_flow *udp_at(struct worker *w, uint32_t idx)
  */
 uint32_t udp_flow_hash(uint16_t vnet, const struct pkt *p)
 {
-	return flow_hash4(vnet, IPPROTO_UDP, p->src4, 0, p->sport, 0);
+	static const uint8_t none[INET_ALEN];
+
+	return flow_hash(vnet, IPPROTO_UDP, p->saddr, none, p->sport, 0);
 }
 
 static void udp_close(struct worker *w, struct udp_flow *u)
 {
+	if (u->f.state == FLOW_DEAD)
+		return;
+	__atomic_sub_fetch(&w->e->ports[u->f.pidx].vn->n_udp, 1,
+			   __ATOMIC_RELAXED);
 	rte_timer_stop(&u->timer);
 	flow_kill(&w->udp, &u->f);
 }
@@ -102,10 +112,14 @@ static struct udp_flow *udp_open(struct worker *w, unsigned pidx,
 				 const struct rte_ether_addr *mac)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct udp_flow *u = (struct udp_flow *)flow_alloc(&w->udp, k);
+	struct vnet *vn = w->e->ports[pidx].vn;
+	struct udp_flow *u;
 	int one = 1, fd;
 
-	if (!u) {
+	/* the guest's share, like its TCP connections (vnet.max_flows) */
+	if (__atomic_add_fetch(&vn->n_udp, 1, __ATOMIC_RELAXED) > vn->max_flows ||
+	    !(u = (struct udp_flow *)flow_alloc(&w->udp, k))) {
+		__atomic_sub_fetch(&vn->n_udp, 1, __ATOMIC_RELAXED);
 		counters_drop(&w->ctr, DROP_UDP_FLOW_LIMIT);
 		return NULL;
 	}
@@ -114,10 +128,15 @@ static struct udp_flow *udp_open(struct worker *w, unsigned pidx,
 	u->guest_mac = *mac;
 	u->ttl = 64;
 	u->pmtud = IP_PMTUDISC_WANT;	/* the kernel's default */
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	u->v6 = !inet_is_v4(k->gaddr);
+	u->payload_off = frame_udp_off(k->gaddr);
+	fd = socket(u->v6 ? AF_INET6 : AF_INET,
+		    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	u->f.fd = fd;
 	ev.data.u64 = worker_ev_tag(WORKER_EV_UDP, u->f.idx);
-	if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one)) ||
+	if (fd < 0 ||
+	    setsockopt(fd, u->v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		       u->v6 ? IPV6_RECVERR : IP_RECVERR, &one, sizeof(one)) ||
 	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 		counters_drop(&w->ctr, fd < 0 ? DROP_UDP_NO_FD : DROP_UDP_FLOW_LIMIT);
 		udp_close(w, u);
@@ -130,21 +149,6 @@ static struct udp_flow *udp_open(struct worker *w, unsigned pidx,
 	return u;
 }
 
-/* Host-side destination of a guest datagram; 0 when it must not leave */
-static rte_be32_t udp_host_dst(struct worker *w, const struct vnet *vn,
-			       rte_be32_t dst)
-{
-	if (dst == vn->gw4)
-		return w->e->conf.no_host_loopback ? 0 : RTE_BE32(0x7f000001);
-	return vnet_in_subnet(vn, dst) ? 0 : dst;
-}
-
-/* Guest-side source of a host datagram: the host's loopback is the gateway */
-static rte_be32_t udp_guest_src(const struct vnet *vn, rte_be32_t src)
-{
-	return (src & RTE_BE32(0xff000000)) == RTE_BE32(0x7f000000) ? vn->gw4 : src;
-}
-
 /*
  * The guest's TTL and DF bit become the socket's IP_TTL and path MTU
  * discovery mode, so traceroute and PMTU discovery see the real path: a DF
@@ -155,6 +159,13 @@ static void udp_sock_opts(struct udp_flow *u, const struct pkt *p)
 {
 	int ttl = p->ttl, pmtud = p->df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
 
+	if (u->v6) {	/* no DF in IPv6: the kernel's default discovery */
+		if (u->ttl != p->ttl &&
+		    !setsockopt(u->f.fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl,
+				sizeof(ttl)))
+			u->ttl = p->ttl;
+		return;
+	}
 	if (u->ttl != p->ttl &&
 	    !setsockopt(u->f.fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)))
 		u->ttl = p->ttl;
@@ -175,24 +186,25 @@ void udp_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 		     const struct pkt *p)
 {
 	struct vnet *vn = w->e->ports[pidx].vn;
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = p->dport,
-				  .sin_addr = { udp_host_dst(w, vn, p->dst4) } };
 	struct iovec iov[PORT_TAP_MAX_SEGS];
-	struct msghdr msg = { .msg_name = &sa, .msg_namelen = sizeof(sa),
-			      .msg_iov = iov };
+	uint8_t dst[INET_ALEN];
+	union inet_sa sa;
+	struct msghdr msg = { .msg_name = &sa, .msg_iov = iov };
 	struct flow_key k;
 	struct udp_flow *u;
 
-	flow_key_v4(&k, vn->id, IPPROTO_UDP, p->src4, p->sport, 0, 0);
+	flow_key(&k, vn->id, IPPROTO_UDP, p->saddr, p->sport, NULL, 0);
 	u = (struct udp_flow *)flow_lookup(&w->udp, &k);
-	if (!sa.sin_addr.s_addr) {
+	if (vnet_host_dst(vn, vn->no_host_loopback, p->daddr, dst)) {
 		counters_drop(&w->ctr, DROP_UDP_DST_REFUSED);
 		goto out;
 	}
+	msg.msg_namelen = inet_sa_set(&sa, dst, p->dport);
 	if (!u && !(u = udp_open(w, pidx, &k,
 				 &((const struct rte_ether_hdr *)p->data)->src_addr)))
 		goto out;
 	udp_sock_opts(u, p);
+	u->gw_ll = p->v6 && inet6_is_linklocal(p->daddr);
 	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - p->payload_off -
 				       p->payload_len));
 	msg.msg_iovlen = mbuf_iov(m, p->payload_off, iov, PORT_TAP_MAX_SEGS);
@@ -205,35 +217,34 @@ out:
 	rte_pktmbuf_free(m);
 }
 
-/* Headers of a datagram to the guest; payload is in @m after FRAME_UDP4_OFF */
+/* Headers of a datagram to the guest; payload is in @m at u->payload_off */
 static void udp_headers(struct udp_flow *u, const struct vnet *vn,
-			struct rte_mbuf *m, rte_be32_t src, rte_be16_t sport,
-			uint16_t len)
+			struct rte_mbuf *m, const uint8_t src[INET_ALEN],
+			rte_be16_t sport, uint16_t len)
 {
 	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + FRAME_ETH_LEN);
-	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+	uint16_t l4 = frame_eth_ip(buf, &vn->gw_mac, &u->guest_mac, src,
+				   u->f.key.gaddr, IPPROTO_UDP, 64,
+				   (uint16_t)(sizeof(struct rte_udp_hdr) + len));
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(buf + l4);
 
-	frame_eth(buf, &vn->gw_mac, &u->guest_mac, RTE_ETHER_TYPE_IPV4);
-	frame_ip4((uint8_t *)ip, src, flow_addr_v4(u->f.key.gaddr), IPPROTO_UDP,
-		  64, (uint16_t)(sizeof(*uh) + len));
 	uh->src_port = sport;
 	uh->dst_port = u->f.key.gport;
 	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*uh) + len));
 	uh->dgram_cksum = 0;
-	uh->dgram_cksum = m->nb_segs == 1 ? rte_ipv4_udptcp_cksum(ip, uh) :
-			  rte_ipv4_udptcp_cksum_mbuf(m, ip,
-						     FRAME_ETH_LEN + FRAME_IP4_LEN);
+	uh->dgram_cksum = frame_l4_cksum(m, l4);
 }
 
 static void udp_to_guest(struct worker *w, struct udp_flow *u,
 			 struct rte_mbuf *m, const uint8_t *tail, uint32_t len,
-			 const struct sockaddr_in *from)
+			 const union inet_sa *from)
 {
 	const struct vnet *vn = w->e->ports[u->f.pidx].vn;
-	uint32_t first = rte_pktmbuf_tailroom(m) - FRAME_UDP4_OFF;
+	uint32_t first = rte_pktmbuf_tailroom(m) - u->payload_off;
+	uint8_t src[INET_ALEN];
+	rte_be16_t sport;
 
-	m->data_len = (uint16_t)(FRAME_UDP4_OFF + RTE_MIN(len, first));
+	m->data_len = (uint16_t)(u->payload_off + RTE_MIN(len, first));
 	m->pkt_len = m->data_len;
 	if (len > first &&
 	    mbuf_append_copy(w->e->ports[u->f.pidx].pool, m, tail, len - first)) {
@@ -241,8 +252,9 @@ static void udp_to_guest(struct worker *w, struct udp_flow *u,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	udp_headers(u, vn, m, udp_guest_src(vn, from->sin_addr.s_addr),
-		    from->sin_port, (uint16_t)len);
+	inet_sa_get(from, src, &sport);
+	vnet_guest_src(vn, src, u->gw_ll, src);
+	udp_headers(u, vn, m, src, sport, (uint16_t)len);
 	worker_send_mtu(w, u->f.pidx, m);
 }
 
@@ -252,7 +264,7 @@ static void udp_sock_read(struct worker *w, struct udp_flow *u)
 	struct rte_mbuf *mb[UDP_RECV_BATCH];
 	struct mmsghdr msgs[UDP_RECV_BATCH];
 	struct iovec iov[UDP_RECV_BATCH][2];
-	struct sockaddr_in from[UDP_RECV_BATCH];
+	union inet_sa from[UDP_RECV_BATCH];
 	int n;
 
 	if (rte_pktmbuf_alloc_bulk(mp, mb, UDP_RECV_BATCH)) {
@@ -261,10 +273,10 @@ static void udp_sock_read(struct worker *w, struct udp_flow *u)
 	}
 	memset(msgs, 0, sizeof(msgs));
 	for (unsigned i = 0; i < UDP_RECV_BATCH; i++) {
-		uint32_t first = rte_pktmbuf_tailroom(mb[i]) - FRAME_UDP4_OFF;
+		uint32_t first = rte_pktmbuf_tailroom(mb[i]) - u->payload_off;
 
 		iov[i][0] = (struct iovec){ rte_pktmbuf_mtod(mb[i], uint8_t *) +
-					    FRAME_UDP4_OFF, first };
+					    u->payload_off, first };
 		iov[i][1] = (struct iovec){ w->udp_scratch + (size_t)i * UDP_SCRATCH,
 					    UDP_SCRATCH - first };
 		msgs[i].msg_hdr = (struct msghdr){ .msg_name = &from[i],
@@ -287,45 +299,57 @@ static void udp_sock_read(struct worker *w, struct udp_flow *u)
  * The guest's datagram as the ICMP error must quote it: the IP header and
  * the UDP header, rebuilt from the flow and the error's original
  * destination (the kernel gives us the payload, not the headers).
+ * Return: bytes of the quote
  */
-static void udp_quote(const struct udp_flow *u, const struct vnet *vn,
-		      const struct sockaddr_in *dst, uint32_t len, uint8_t *q)
+static size_t udp_quote(const struct udp_flow *u, const struct vnet *vn,
+			const union inet_sa *dst, uint32_t len, uint8_t *q)
 {
-	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(q + FRAME_IP4_LEN);
-	rte_be32_t daddr = dst->sin_addr.s_addr;
+	uint16_t ql = frame_ip_len(u->f.key.gaddr);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(q + ql);
+	uint16_t l4_len = (uint16_t)(sizeof(*uh) + len);
+	uint8_t daddr[INET_ALEN];
+	rte_be16_t dport;
 
-	if ((daddr & RTE_BE32(0xff000000)) == RTE_BE32(0x7f000000))
-		daddr = vn->gw4;
-	frame_ip4(q, flow_addr_v4(u->f.key.gaddr), daddr, IPPROTO_UDP, u->ttl,
-		  (uint16_t)(sizeof(*uh) + len));
+	inet_sa_get(dst, daddr, &dport);
+	vnet_guest_src(vn, daddr, u->gw_ll, daddr);
+	if (u->v6)
+		frame_ip6(q, u->f.key.gaddr, daddr, IPPROTO_UDP, u->ttl, l4_len);
+	else
+		frame_ip4(q, inet_to_v4(u->f.key.gaddr), inet_to_v4(daddr),
+			  IPPROTO_UDP, u->ttl, l4_len);
 	uh->src_port = u->f.key.gport;
-	uh->dst_port = dst->sin_port;
-	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*uh) + len));
+	uh->dst_port = dport;
+	uh->dgram_len = rte_cpu_to_be_16(l4_len);
 	uh->dgram_cksum = 0;
+	return ql + sizeof(*uh);
 }
 
 static void udp_relay_error(struct worker *w, struct flow *f,
 			    const struct sock_extended_err *ee,
-			    const struct sockaddr_in *dst, const uint8_t *payload,
+			    const union inet_sa *dst, const uint8_t *payload,
 			    size_t len)
 {
-	const struct sockaddr_in *off = (const struct sockaddr_in *)SO_EE_OFFENDER(ee);
 	struct udp_flow *u = (struct udp_flow *)f;
 	const struct vnet *vn = w->e->ports[f->pidx].vn;
-	uint8_t quote[FRAME_IP4_LEN + 8];
+	uint8_t quote[FRAME_IP6_LEN + 8], src[INET_ALEN];
+	size_t ql = udp_quote(u, vn, dst, (uint32_t)len, quote);
 
 	(void)payload;		/* the quote needs only the UDP header */
-	udp_quote(u, vn, dst, (uint32_t)len, quote);
-	if (ee->ee_origin == SO_EE_ORIGIN_LOCAL && ee->ee_errno == EMSGSIZE)
-		/* a DF datagram above a known path MTU: the host refused it */
-		worker_send_icmp_error(w, f->pidx, vn->gw4, &u->guest_mac, 3, 4,
-				       ee->ee_info, quote, sizeof(quote));
-	else if (ee->ee_origin == SO_EE_ORIGIN_ICMP)
-		worker_send_icmp_error(w, f->pidx,
-				       udp_guest_src(vn, off->sin_addr.s_addr),
-				       &u->guest_mac, ee->ee_type, ee->ee_code,
-				       ee->ee_type == 3 && ee->ee_code == 4 ?
-				       ee->ee_info : 0, quote, sizeof(quote));
+	if (ee->ee_origin == SO_EE_ORIGIN_LOCAL && ee->ee_errno == EMSGSIZE) {
+		/* above a known path MTU: the host refused it. IPv4: a DF
+		 * datagram, "fragmentation needed"; IPv6: "packet too big" */
+		vnet_gateway_for(vn, u->f.key.gaddr, src);
+		worker_send_icmp_error(w, f->pidx, src, &u->guest_mac,
+				       u->v6 ? 2 : 3, u->v6 ? 0 : 4, ee->ee_info,
+				       quote, ql);
+	} else if (ee->ee_origin == SO_EE_ORIGIN_ICMP ||
+		   ee->ee_origin == SO_EE_ORIGIN_ICMP6) {
+		inet_sa_get((const union inet_sa *)SO_EE_OFFENDER(ee), src, NULL);
+		vnet_guest_src(vn, src, u->gw_ll, src);
+		worker_send_icmp_error(w, f->pidx, src, &u->guest_mac,
+				       ee->ee_type, ee->ee_code,
+				       sockerr_mtu_info(ee), quote, ql);
+	}
 }
 
 /**
@@ -344,6 +368,12 @@ void udp_sock_event(struct worker *w, uint32_t idx, uint32_t events)
 		sockerr_drain(w, &u->f, w->udp_scratch, UDP_SCRATCH, udp_relay_error);
 	if (events & EPOLLIN)
 		udp_sock_read(w, u);
+}
+
+/* udp_close_port() - end every mapping of a guest that is removed */
+void udp_close_port(struct worker *w, unsigned pidx)
+{
+	flow_for_each_of_port(&w->udp, (uint16_t)pidx, udp_close_cb, w);
 }
 
 /**

@@ -13,6 +13,7 @@ struct worker;
 
 int udp_worker_init(struct worker *w, uint32_t max_flows);
 void udp_worker_fini(struct worker *w);
+void udp_close_port(struct worker *w, unsigned pidx);
 /* Owner worker of a guest's UDP mapping: depends on the guest end only */
 uint32_t udp_flow_hash(uint16_t vnet, const struct pkt *p);
 void udp_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,

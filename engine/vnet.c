@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inet.h"
 #include "vnet.h"
 
 /**
@@ -53,6 +54,14 @@ int vnet_init(struct vnet *vn, uint16_t id, const struct broth_vnet_conf *vc,
 	vn->gw4 = rte_cpu_to_be_32(net + 1);
 	vn->guest4 = rte_cpu_to_be_32(net + 2);
 	vn->bcast4 = rte_cpu_to_be_32(net | ~mask);
+	memcpy(vn->net6, &vc->net6, 8);
+	memcpy(vn->gw6, vn->net6, 16);
+	vn->gw6[15] = 1;
+	memcpy(vn->guest6, vn->net6, 16);
+	vn->guest6[15] = 2;
+	vn->gw6_ll[0] = 0xfe;
+	vn->gw6_ll[1] = 0x80;
+	vn->gw6_ll[15] = 1;
 	vn->mtu = vc->mtu;
 	vn->lease_s = vc->lease_s;
 	/* 52:55:XX:XX:00:01 like slirp's gateway, with the vnet id in it */
@@ -69,6 +78,90 @@ int vnet_init(struct vnet *vn, uint16_t id, const struct broth_vnet_conf *vc,
 bool vnet_in_subnet(const struct vnet *vn, rte_be32_t addr)
 {
 	return (addr & vn->mask4) == vn->net4;
+}
+
+/* vnet_is_gateway() - one of the gateway's addresses (IPv4, global, link-local) */
+bool vnet_is_gateway(const struct vnet *vn, const uint8_t a[16])
+{
+	if (inet_is_v4(a))
+		return inet_to_v4(a) == vn->gw4;
+	return inet_eq(a, vn->gw6) || inet_eq(a, vn->gw6_ll);
+}
+
+/*
+ * vnet_on_link() - an address of the guest's own link: its subnet, its /64,
+ * link-local or multicast. Such addresses are never reached through the
+ * host: no other guest lives on the link.
+ */
+bool vnet_on_link(const struct vnet *vn, const uint8_t a[16])
+{
+	if (inet_is_v4(a))
+		return vnet_in_subnet(vn, inet_to_v4(a));
+	return !memcmp(a, vn->net6, 8) || inet6_is_linklocal(a) ||
+	       inet6_is_mcast(a);
+}
+
+/**
+ * vnet_host_dst() - where a host socket goes for a guest's destination
+ * @vn:		vnet
+ * @no_host_loopback:	the gateway does not lead to the host's loopback
+ * @dst:	destination the guest used
+ * @out:	host-side destination (the gateway becomes 127.0.0.1 or ::1)
+ *
+ * Return: 0, or -1 when the destination must not leave broth
+ */
+int vnet_host_dst(const struct vnet *vn, bool no_host_loopback,
+		  const uint8_t dst[16], uint8_t out[16])
+{
+	static const uint8_t lo6[16] = { [15] = 1 };
+
+	if (vnet_is_gateway(vn, dst)) {
+		if (no_host_loopback)
+			return -1;
+		if (inet_is_v4(dst))
+			inet_from_v4(out, RTE_BE32(0x7f000001));
+		else
+			memcpy(out, lo6, 16);
+		return 0;
+	}
+	if (vnet_on_link(vn, dst))
+		return -1;
+	memcpy(out, dst, 16);
+	return 0;
+}
+
+/**
+ * vnet_gateway_for() - the gateway address that speaks to a guest address
+ * @vn:		vnet
+ * @guest:	the guest's address (its family and scope choose)
+ * @out:	IPv4 gateway, IPv6 link-local gateway for a link-local guest
+ *		address, else the global IPv6 gateway
+ */
+void vnet_gateway_for(const struct vnet *vn, const uint8_t guest[16],
+		      uint8_t out[16])
+{
+	if (inet_is_v4(guest))
+		inet_from_v4(out, vn->gw4);
+	else
+		memcpy(out, inet6_is_linklocal(guest) ? vn->gw6_ll : vn->gw6, 16);
+}
+
+/**
+ * vnet_guest_src() - the source the guest sees for a host-side address
+ * @vn:		vnet
+ * @from:	host-side source
+ * @ll:		IPv6: the guest talked to the gateway's link-local address
+ * @out:	the host's loopback becomes the gateway, others stay
+ */
+void vnet_guest_src(const struct vnet *vn, const uint8_t from[16], bool ll,
+		    uint8_t out[16])
+{
+	if (!inet_is_loopback(from))
+		memcpy(out, from, 16);
+	else if (inet_is_v4(from))
+		inet_from_v4(out, vn->gw4);
+	else
+		memcpy(out, ll ? vn->gw6_ll : vn->gw6, 16);
 }
 
 static bool domain_valid(const char *s)
@@ -128,14 +221,14 @@ int vnet_load_resolv(struct vnet *vn, const char *path)
 }
 
 /**
- * vnet_resolv_nameservers() - IPv4 "nameserver" lines of a resolv.conf file
+ * vnet_resolv_nameservers() - "nameserver" lines of a resolv.conf file
  * @path:	file in resolv.conf(5) syntax
- * @out:	upstreams found, port 53
+ * @out:	upstreams found (IPv4 or IPv6), port 53
  * @max:	size of @out
  *
  * Return: number of upstreams (0 if the file cannot be read)
  */
-unsigned vnet_resolv_nameservers(const char *path, struct sockaddr_in *out,
+unsigned vnet_resolv_nameservers(const char *path, union inet_sa *out,
 				 unsigned max)
 {
 	char *line = NULL, *save, *tok;
@@ -150,9 +243,17 @@ unsigned vnet_resolv_nameservers(const char *path, struct sockaddr_in *out,
 		if (!tok || strcmp(tok, "nameserver"))
 			continue;
 		tok = strtok_r(NULL, " \t\r\n", &save);
-		out[n] = (struct sockaddr_in){ .sin_family = AF_INET,
-					       .sin_port = htons(53) };
-		if (tok && inet_pton(AF_INET, tok, &out[n].sin_addr) == 1)
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].in.sin_family = AF_INET;
+		out[n].in.sin_port = htons(53);
+		if (tok && inet_pton(AF_INET, tok, &out[n].in.sin_addr) == 1) {
+			n++;
+			continue;
+		}
+		out[n].in6.sin6_family = AF_INET6;
+		out[n].in6.sin6_port = htons(53);
+		/* a scoped address (fe80::1%eth0) names a link broth is not on */
+		if (tok && inet_pton(AF_INET6, tok, &out[n].in6.sin6_addr) == 1)
 			n++;
 	}
 	free(line);
@@ -176,9 +277,23 @@ static uint64_t mac_pack(const struct rte_ether_addr *m)
  */
 void vnet_guest_mac_learn(struct vnet *vn, const struct rte_ether_addr *mac)
 {
-	if (!rte_is_unicast_ether_addr(mac))
+	if (!rte_is_unicast_ether_addr(mac) || vn->guest_mac_fixed)
 		return;
 	__atomic_store_n(&vn->guest_mac, mac_pack(mac), __ATOMIC_RELAXED);
+}
+
+/**
+ * vnet_guest_mac_fix() - the guest's MAC is known from its port: from now on
+ *			  it is the only source MAC accepted (anti-spoofing)
+ * @vn:		vnet, before its port is served
+ * @mac:	the guest's MAC
+ */
+void vnet_guest_mac_fix(struct vnet *vn, const struct rte_ether_addr *mac)
+{
+	vn->guest_mac_fixed = false;
+	vnet_guest_mac_learn(vn, mac);
+	vn->fixed_mac = *mac;
+	vn->guest_mac_fixed = rte_is_unicast_ether_addr(mac);
 }
 
 /**

@@ -35,14 +35,17 @@
 #include <rte_malloc.h>
 #include <rte_timer.h>
 
+#include "cksum.h"
 #include "engine.h"
 #include "flow_hash.h"
 #include "frame.h"
 #include "icmp.h"
+#include "inet.h"
 #include "log.h"
 #include "parse.h"
 #include "slowpath/arp.h"
 #include "slowpath/dhcp.h"
+#include "slowpath/dhcp6.h"
 #include "slowpath/dns.h"
 #include "tcp.h"
 #include "ping.h"
@@ -117,6 +120,10 @@ static void worker_tx_raw(struct worker *w, unsigned pidx, struct rte_mbuf *m)
 	struct port *pt = &w->e->ports[pidx];
 	uint16_t sent;
 
+	if (unlikely(!w->port_on[pidx])) {	/* the guest was removed */
+		worker_drop(w, m, DROP_PORT_GONE);
+		return;
+	}
 	if (unlikely(pt->vh != NULL) && worker_tx_elsewhere(w, pt, m))
 		return;
 	/* net_tap refuses frames above its own limit; net_vhost takes any */
@@ -151,18 +158,21 @@ void worker_send(struct worker *w, unsigned pidx, struct rte_mbuf *m)
 #define WORKER_FRAGS_MAX	64
 
 /**
- * worker_send_mtu() - send an IPv4 frame, fragmented at the guest's MTU
+ * worker_send_mtu() - send an IP frame, fragmented at the guest's MTU
  * @w:		worker
  * @pidx:	port index
- * @m:		Ethernet + IPv4 frame, possibly a chain; consumed
+ * @m:		Ethernet + IPv4/IPv6 frame, possibly a chain; consumed
  *
  * Datagrams from the host (UDP, echo replies) may be up to 64 KB while the
  * guest's link is smaller: split them with rte_ip_frag, without copying.
+ * broth is the source of these packets toward the guest, so it may fragment
+ * IPv6 too (RFC 8200 §4.5).
  */
 void worker_send_mtu(struct worker *w, unsigned pidx, struct rte_mbuf *m)
 {
 	const struct port *pt = &w->e->ports[pidx];
 	struct rte_ether_hdr eh = *rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	bool v6 = eh.ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6);
 	struct rte_mbuf *frags[WORKER_FRAGS_MAX];
 	int n;
 
@@ -171,39 +181,49 @@ void worker_send_mtu(struct worker *w, unsigned pidx, struct rte_mbuf *m)
 		return;
 	}
 	rte_pktmbuf_adj(m, FRAME_ETH_LEN);
-	/* frame_ip4() sets DF, which the fragmenter rightly refuses to break */
-	rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *)->fragment_offset = 0;
-	n = rte_ipv4_fragment_packet(m, frags, WORKER_FRAGS_MAX, pt->vn->mtu,
-				     pt->pool, pt->pool);
+	if (v6) {
+		/* fragments of 8-byte multiples; the guest MTU is >= 1280 */
+		n = rte_ipv6_fragment_packet(m, frags, WORKER_FRAGS_MAX,
+					     RTE_MAX(pt->vn->mtu, 1280),
+					     pt->pool, pt->pool);
+	} else {
+		/* frame_ip4() sets DF, which the fragmenter rightly refuses */
+		rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *)->fragment_offset = 0;
+		n = rte_ipv4_fragment_packet(m, frags, WORKER_FRAGS_MAX,
+					     pt->vn->mtu, pt->pool, pt->pool);
+	}
 	rte_pktmbuf_free(m);
 	if (n < 0) {
 		counters_drop(&w->ctr, DROP_FRAGMENT_FAILED);
 		return;
 	}
 	for (int i = 0; i < n; i++) {
-		struct rte_ipv4_hdr *ip;
-
 		rte_memcpy(rte_pktmbuf_prepend(frags[i], FRAME_ETH_LEN), &eh,
 			   sizeof(eh));
-		ip = rte_pktmbuf_mtod_offset(frags[i], struct rte_ipv4_hdr *,
-					     FRAME_ETH_LEN);
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		if (!v6) {
+			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
+				frags[i], struct rte_ipv4_hdr *, FRAME_ETH_LEN);
+
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+		}
 		worker_send(w, pidx, frags[i]);
 	}
 }
 
 /**
- * worker_send_icmp_error() - build and send an ICMP error to the guest
+ * worker_send_icmp_error() - build and send an ICMP(v6) error to the guest
  * @w:		worker
  * @pidx:	port of the guest
- * @src:	reporter: the gateway, or the router the host heard it from
+ * @src:	reporter: the gateway, or the router the host heard it from;
+ *		its family picks ICMP or ICMPv6
  * @mac:	guest MAC
- * @type, @code, @info:	ICMP type, code and second word (next-hop MTU)
+ * @type, @code, @info:	type, code and second word (MTU) of that family
  * @quote:	the guest's IP header and the first 8 bytes after it
  * @qlen:	length of @quote
  */
-void worker_send_icmp_error(struct worker *w, unsigned pidx, rte_be32_t src,
+void worker_send_icmp_error(struct worker *w, unsigned pidx,
+			    const uint8_t src[INET_ALEN],
 			    const struct rte_ether_addr *mac, uint8_t type,
 			    uint8_t code, uint32_t info, const uint8_t *quote,
 			    size_t qlen)
@@ -216,8 +236,8 @@ void worker_send_icmp_error(struct worker *w, unsigned pidx, rte_be32_t src,
 		counters_drop(&w->ctr, DROP_NO_MBUF);
 		return;
 	}
-	n = icmp_error4(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m),
-			pt->vn, src, mac, type, code, info, quote, qlen);
+	n = icmp_error(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m),
+		       pt->vn, src, mac, type, code, info, quote, qlen);
 	if (!n) {
 		rte_pktmbuf_free(m);
 		return;
@@ -249,9 +269,10 @@ void worker_arp_guest(struct worker *w, unsigned pidx)
 static void worker_tx_flush(struct worker *w)
 {
 	for (unsigned i = 0; i < w->e->n_ports; i++)
-		counters_add(&w->ctr.tx,
-			     rte_eth_tx_buffer_flush(w->e->ports[i].port_id,
-						     w->id, w->txb[i]));
+		if (w->port_on[i])
+			counters_add(&w->ctr.tx,
+				     rte_eth_tx_buffer_flush(w->e->ports[i].port_id,
+							     w->id, w->txb[i]));
 }
 
 /* Frames of flows owned by this worker: the protocol handlers */
@@ -266,7 +287,7 @@ static void worker_flow_input(struct worker *w, struct rte_mbuf *m,
 		udp_guest_input(w, w->e->port_idx[m->port], m, p);
 		return;
 	}
-	if (p->l4proto == IPPROTO_ICMP) {
+	if (p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6) {
 		ping_guest_input(w, w->e->port_idx[m->port], m, p);
 		return;
 	}
@@ -278,8 +299,8 @@ static void worker_handoff(struct worker *w, struct rte_mbuf *m,
 			   uint32_t *wake_mask)
 {
 	uint32_t h = p->l4proto == IPPROTO_UDP ? udp_flow_hash(vnet_id, p) :
-		     flow_hash4(vnet_id, p->l4proto, p->src4, p->dst4,
-				p->sport, p->dport);
+		     flow_hash(vnet_id, p->l4proto, p->saddr, p->daddr,
+			       p->sport, p->dport);
 	unsigned owner = flow_owner(h, w->e->n_workers);
 	struct worker *o = &w->e->workers[owner];
 
@@ -303,32 +324,101 @@ static void worker_handoff(struct worker *w, struct rte_mbuf *m,
  */
 static enum drop_reason worker_parse_chain(struct rte_mbuf *m, struct pkt *p)
 {
-	const struct rte_ipv4_hdr *ip;
 	enum drop_reason r;
-	uint16_t sum;
+	uint32_t sum = 0;
+	uint16_t raw;
 
 	if (m->data_len < WORKER_CHAIN_HDR_MIN)
 		return DROP_ETH_MULTISEG;
 	r = parse_frame(rte_pktmbuf_mtod(m, uint8_t *), m->pkt_len,
 			PARSE_L4_CSUM_OK, p);
-	if (r || p->ethertype != RTE_ETHER_TYPE_IPV4)
+	if (r || !p->l4proto)
 		return r ? r : DROP_ETH_MULTISEG;
-	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, p->l3_off);
-	switch (p->l4proto) {
-	case IPPROTO_TCP:
-		return rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, p->l4_off) ?
-		       DROP_TCP_BAD_CSUM : DROP_NONE;
-	case IPPROTO_UDP:
-		return rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *,
-					       p->l4_off)->dgram_cksum &&
-		       rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, p->l4_off) ?
-		       DROP_UDP_BAD_CSUM : DROP_NONE;
-	default:
-		if (rte_raw_cksum_mbuf(m, p->l4_off, p->l4_len, &sum) ||
-		    sum != 0xffff)
-			return DROP_ICMP_BAD_CSUM;
+	/* IPv4 UDP may go without a checksum; parse_frame() refused it on v6 */
+	if (p->l4proto == IPPROTO_UDP &&
+	    !rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, p->l4_off)->dgram_cksum)
 		return DROP_NONE;
+	if (p->v6)
+		sum = cksum_pseudo6(p->saddr, p->daddr, p->l4proto, p->l4_len);
+	else if (p->l4proto != IPPROTO_ICMP)
+		sum = cksum_pseudo4(p->src4, p->dst4, p->l4proto,
+				    (uint16_t)p->l4_len);
+	if (rte_raw_cksum_mbuf(m, p->l4_off, p->l4_len, &raw) ||
+	    __rte_raw_cksum_reduce(sum + raw) != 0xffff)
+		return p->l4proto == IPPROTO_TCP ? DROP_TCP_BAD_CSUM :
+		       p->l4proto == IPPROTO_UDP ? DROP_UDP_BAD_CSUM :
+		       DROP_ICMP_BAD_CSUM;
+	return DROP_NONE;
+}
+
+/* worker_classify() verdict: not a drop reason, the frame is control traffic */
+#define WORKER_SLOWPATH		DROP__COUNT
+
+/* ICMPv6 from the guest: neighbor discovery goes to the slow path, echo
+ * requests are flows or answered, the rest (MLD, its own RAs) is not ours */
+static enum drop_reason worker_classify_icmp6(const struct pkt *p)
+{
+	switch (p->icmp_type) {
+	case ICMPV6_ROUTER_SOLICIT:
+	case ICMPV6_NEIGHBOR_SOLICIT:
+		return WORKER_SLOWPATH;
+	case ICMPV6_ECHO_REQUEST:
+		return inet6_is_mcast(p->daddr) ? DROP_IPV6_MCAST : DROP_NONE;
+	default:
+		return DROP_ICMP6_IGNORED;
 	}
+}
+
+/*
+ * Control traffic for the slow path (ARP, DHCP, DNS to the gateway, NDP,
+ * DHCPv6), DROP_NONE for the data path, or why the frame is dropped.
+ */
+static enum drop_reason worker_classify(const struct vnet *vn,
+					const struct pkt *p)
+{
+	if (p->ethertype == RTE_ETHER_TYPE_ARP)
+		return WORKER_SLOWPATH;
+	if (p->l4proto == IPPROTO_UDP &&
+	    (p->dport == RTE_BE16(p->v6 ? DHCP6_SERVER_PORT : DHCP_SERVER_PORT) ||
+	     (p->dport == RTE_BE16(DNS_PORT) && vnet_is_gateway(vn, p->daddr))))
+		return WORKER_SLOWPATH;
+	if (p->v6) {
+		if (p->l4proto == IPPROTO_ICMPV6)
+			return worker_classify_icmp6(p);
+		return inet6_is_mcast(p->daddr) ? DROP_IPV6_MCAST : DROP_NONE;
+	}
+	return ip4_is_bcast_mcast(vn, p->dst4) ? DROP_IPV4_BCAST_MCAST : DROP_NONE;
+}
+
+/*
+ * Anti-spoofing: a guest speaks only from its own MAC (once the port has
+ * told us which it is) and its own addresses: the vnet's guest address
+ * (0.0.0.0 while it asks DHCP for it), an address in its /64, link-local, or
+ * :: (duplicate address detection). Anything else could hijack another
+ * guest's flows or hide who sent it.
+ */
+static enum drop_reason worker_antispoof(const struct vnet *vn,
+					 const struct pkt *p)
+{
+	const struct rte_ether_hdr *eh = (const struct rte_ether_hdr *)p->data;
+	static const uint8_t unspec6[16];
+	rte_be32_t spa;
+
+	if (vn->guest_mac_fixed &&
+	    !rte_is_same_ether_addr(&eh->src_addr, &vn->fixed_mac))
+		return DROP_SPOOFED_MAC;
+	if (p->v6)
+		return !memcmp(p->saddr, vn->net6, 8) ||
+		       inet6_is_linklocal(p->saddr) ||
+		       inet_eq(p->saddr, unspec6) ? DROP_NONE : DROP_SPOOFED_IP;
+	if (p->ethertype == RTE_ETHER_TYPE_ARP) {
+		memcpy(&spa, p->data + p->l3_off + 14, 4);	/* sender IP */
+		return spa == vn->guest4 || !spa ? DROP_NONE : DROP_SPOOFED_IP;
+	}
+	if (p->src4 == vn->guest4)
+		return DROP_NONE;
+	return !p->src4 && p->l4proto == IPPROTO_UDP &&
+	       p->dport == RTE_BE16(DHCP_SERVER_PORT) ? DROP_NONE : DROP_SPOOFED_IP;
 }
 
 /* Return true if @m must go to the slow path */
@@ -344,29 +434,31 @@ static bool worker_frame(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 		r = parse_frame(data, m->data_len, 0, &p);
 	else
 		r = worker_parse_chain(m, &p);
-	if (unlikely(r == DROP_IPV4_FRAGMENT)) {
+	if (unlikely(r == DROP_IPV4_FRAGMENT || r == DROP_IPV6_FRAGMENT)) {
 		m = reasm_input(&w->reasm, m, &p);
 		return m ? worker_frame(w, pidx, m, wake_mask) : false;
 	}
+	if (!r)
+		r = worker_antispoof(vn, &p);
 	if (r) {
 		worker_drop(w, m, r);
 		return false;
 	}
-	if (p.ethertype == RTE_ETHER_TYPE_ARP ||
-	    (p.l4proto == IPPROTO_UDP &&
-	     (p.dport == RTE_BE16(DHCP_SERVER_PORT) ||
-	      (p.dport == RTE_BE16(DNS_PORT) && p.dst4 == vn->gw4)))) {
+	r = worker_classify(vn, &p);
+	if (r == WORKER_SLOWPATH) {
 		if (m->nb_segs == 1)
 			return true;
 		worker_drop(w, m, DROP_ETH_MULTISEG);	/* control frames are small */
 		return false;
 	}
-	if (ip4_is_bcast_mcast(vn, p.dst4)) {
-		worker_drop(w, m, DROP_IPV4_BCAST_MCAST);
+	if (r) {
+		worker_drop(w, m, r);
 		return false;
 	}
-	if (p.dst4 == vn->gw4 && p.l4proto == IPPROTO_ICMP) {
-		r = icmp_gateway_echo(vn, data, &p, m->nb_segs == 1);
+	if (vnet_is_gateway(vn, p.daddr) &&
+	    (p.l4proto == IPPROTO_ICMP || p.l4proto == IPPROTO_ICMPV6)) {
+		r = p.v6 ? icmp6_gateway_echo(vn, data, &p, m->nb_segs == 1) :
+		    icmp_gateway_echo(vn, data, &p, m->nb_segs == 1);
 		if (r) {
 			worker_drop(w, m, r);
 			return false;
@@ -462,6 +554,10 @@ static unsigned worker_drain_rings(struct worker *w)
 				      NULL);
 	counters_add(&w->ctr.handoff_in, n);
 	for (unsigned i = 0; i < n; i++) {
+		if (unlikely(!w->port_on[w->e->port_idx[pkts[i]->port]])) {
+			worker_drop(w, pkts[i], DROP_PORT_GONE);
+			continue;
+		}
 		/* Checked by the receiving worker: only locate headers again */
 		parse_frame(rte_pktmbuf_mtod(pkts[i], uint8_t *),
 			    pkts[i]->pkt_len, PARSE_L4_CSUM_OK, &p);
@@ -491,7 +587,7 @@ static unsigned worker_poll_events(struct worker *w, int timeout_ms)
 			udp_sock_event(w, idx, ev[i].events);
 		else if (type == WORKER_EV_PING)
 			ping_sock_event(w, idx, ev[i].events);
-		else if (type == WORKER_EV_RXQ)
+		else if (type == WORKER_EV_RXQ && w->port_on[idx])
 			port_rx_intr_ack(&w->e->ports[idx], (uint16_t)w->id);
 		else if (type == WORKER_EV_WAKE &&
 			 read(w->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
@@ -528,14 +624,16 @@ static bool worker_ports_arm(struct worker *w)
 	bool idle = true;
 
 	for (unsigned i = 0; i < w->e->n_ports; i++)
-		idle &= port_rx_arm(&w->e->ports[i], (uint16_t)w->id);
+		if (w->port_on[i])
+			idle &= port_rx_arm(&w->e->ports[i], (uint16_t)w->id);
 	return idle;
 }
 
 static void worker_ports_disarm(struct worker *w)
 {
 	for (unsigned i = 0; i < w->e->n_ports; i++)
-		port_rx_disarm(&w->e->ports[i], (uint16_t)w->id);
+		if (w->port_on[i])
+			port_rx_disarm(&w->e->ports[i], (uint16_t)w->id);
 }
 
 static void worker_sleep(struct worker *w)
@@ -544,7 +642,8 @@ static void worker_sleep(struct worker *w)
 
 	__atomic_store_n(&w->sleeping, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (idle && !rte_ring_count(w->handoff) && !rte_ring_count(w->tx_ring))
+	if (idle && !rte_ring_count(w->handoff) && !rte_ring_count(w->tx_ring) &&
+	    !__atomic_load_n(&w->ctl_pending, __ATOMIC_ACQUIRE))
 		worker_poll_events(w, worker_sleep_ms(w));
 	__atomic_store_n(&w->sleeping, 0, __ATOMIC_RELAXED);
 	worker_ports_disarm(w);
@@ -554,8 +653,11 @@ static unsigned worker_iteration(struct worker *w)
 {
 	unsigned work = 0;
 
+	if (unlikely(__atomic_load_n(&w->ctl_pending, __ATOMIC_ACQUIRE)))
+		worker_ctl_run(w);
 	for (unsigned i = 0; i < w->e->n_ports; i++)
-		work += worker_rx_port(w, i);
+		if (w->port_on[i])
+			work += worker_rx_port(w, i);
 	work += worker_drain_rings(w);
 	if (w->tcp.n_used || w->udp.n_used || w->ping.n_used || w->e->n_fwds)
 		work += worker_poll_events(w, 0);
@@ -573,14 +675,19 @@ static unsigned worker_iteration(struct worker *w)
  * Left process-directed, it wakes whichever thread is asleep; sent to the
  * worker that reads the queue, it lands on a thread that is awake anyway.
  */
-static void worker_own_queue_signals(struct worker *w)
+static void worker_own_queue_signal(struct worker *w, unsigned pidx)
 {
 	struct f_owner_ex own = { .type = F_OWNER_TID, .pid = gettid() };
 
+	if (w->port_on[pidx] && w->txfd[pidx] >= 0 &&
+	    fcntl(w->txfd[pidx], F_SETOWN_EX, &own))
+		BLOG(DEBUG, "worker %u: F_SETOWN_EX: %s", w->id, strerror(errno));
+}
+
+static void worker_own_queue_signals(struct worker *w)
+{
 	for (unsigned i = 0; i < w->e->n_ports; i++)
-		if (w->txfd[i] >= 0 && fcntl(w->txfd[i], F_SETOWN_EX, &own))
-			BLOG(DEBUG, "worker %u: F_SETOWN_EX: %s", w->id,
-			     strerror(errno));
+		worker_own_queue_signal(w, i);
 }
 
 /**
@@ -673,14 +780,7 @@ int worker_init(struct worker *w, struct broth_engine *e, unsigned id)
 	return rc;
 }
 
-/**
- * worker_add_port() - start serving a port's queue @w->id
- * @w:		worker
- * @pidx:	index of the port in the engine
- *
- * Return: 0, or -errno
- */
-int worker_add_port(struct worker *w, unsigned pidx)
+static int worker_port_setup(struct worker *w, unsigned pidx)
 {
 	struct port *pt = &w->e->ports[pidx];
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -713,6 +813,105 @@ int worker_add_port(struct worker *w, unsigned pidx)
 	}
 	ev.data.u64 = worker_ev_tag(WORKER_EV_RXQ, pidx);
 	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+/**
+ * worker_add_port() - start serving a port's queue @w->id
+ * @w:		worker
+ * @pidx:	index of the port in the engine
+ *
+ * Return: 0, or -errno (then the port is not served)
+ */
+int worker_add_port(struct worker *w, unsigned pidx)
+{
+	int rc = worker_port_setup(w, pidx);
+
+	if (!rc)
+		w->port_on[pidx] = true;
+	return rc;
+}
+
+/* Stop serving port @pidx: its flows end, its queue leaves the epoll set */
+static void worker_del_port(struct worker *w, unsigned pidx)
+{
+	tcp_close_port(w, pidx);
+	udp_close_port(w, pidx);
+	ping_close_port(w, pidx);
+	w->port_on[pidx] = false;
+	if (w->txfd[pidx] >= 0)
+		epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->txfd[pidx], NULL);
+	w->txfd[pidx] = -1;
+	impair_free(w->im_rx[pidx]);
+	impair_free(w->im_tx[pidx]);
+	w->im_rx[pidx] = w->im_tx[pidx] = NULL;
+	if (w->txb[pidx]) {	/* frames for a guest that is gone */
+		for (uint16_t k = 0; k < w->txb[pidx]->length; k++)
+			rte_pktmbuf_free(w->txb[pidx]->pkts[k]);
+		rte_free(w->txb[pidx]);
+		w->txb[pidx] = NULL;
+	}
+}
+
+/* Copy the live flows of a port into the request's buffer */
+static void worker_flows_cb(struct flow *f, void *arg)
+{
+	struct worker *w = arg;
+	struct worker_ctl *c = &w->ctl;
+	struct broth_flow_info *fi;
+
+	if (f->pidx != c->arg || c->n >= c->cap)
+		return;
+	fi = &c->flows[c->n++];
+	fi->proto = f->key.proto;
+	fi->state = f->state;
+	fi->worker = (uint8_t)w->id;
+	memcpy(fi->gaddr, f->key.gaddr, 16);
+	memcpy(fi->raddr, f->key.raddr, 16);
+	fi->gport = rte_be_to_cpu_16(f->key.gport);
+	fi->rport = rte_be_to_cpu_16(f->key.rport);
+}
+
+/**
+ * worker_ctl_run() - carry out the main thread's request (runtime.c)
+ * @w:		worker, on its own thread
+ *
+ * The request is read after ctl_pending (acquire) and answered by clearing
+ * it (release): the main thread waits for that.
+ */
+void worker_ctl_run(struct worker *w)
+{
+	struct worker_ctl *c = &w->ctl;
+	char err[256];
+
+	c->rc = 0;
+	switch (c->op) {
+	case WOP_ADD_PORT:
+		c->rc = worker_add_port(w, c->arg);
+		worker_own_queue_signal(w, c->arg);
+		break;
+	case WOP_DEL_PORT:
+		worker_del_port(w, c->arg);
+		break;
+	case WOP_ADD_FWD:
+		c->rc = tcp_fwd_listen(w, c->arg, err, sizeof(err));
+		if (c->rc)
+			BLOG(WARNING, "worker %u: %s", w->id, err);
+		break;
+	case WOP_DEL_FWD:
+		if (w->listen_fd[c->arg] >= 0)
+			close(w->listen_fd[c->arg]);
+		w->listen_fd[c->arg] = -1;
+		break;
+	case WOP_FLOWS:
+		c->n = 0;
+		flow_for_each_live(&w->tcp, worker_flows_cb, w);
+		flow_for_each_live(&w->udp, worker_flows_cb, w);
+		flow_for_each_live(&w->ping, worker_flows_cb, w);
+		break;
+	default:
+		c->rc = -EINVAL;
+	}
+	__atomic_store_n(&w->ctl_pending, 0, __ATOMIC_RELEASE);
 }
 
 static void ring_free_all(struct rte_ring *r)

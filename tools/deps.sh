@@ -9,11 +9,11 @@ set -euo pipefail
 PACKAGES=(
 	# build
 	meson ninja-build pkg-config gcc
-	dpdk-dev libdpdk-dev libjemalloc-dev libmnl-dev
+	dpdk-dev libdpdk-dev libjemalloc-dev libmnl-dev libjansson-dev
 	# unit tests
 	libcriterion-dev
 	# integration tests, demo and bench
-	busybox nftables udhcpc isc-dhcp-client iputils-ping iputils-arping iproute2 procps
+	busybox nftables udhcpc isc-dhcp-client ndisc6 iputils-ping iputils-arping iproute2 procps
 	coreutils util-linux
 	# TCP integration tests: clients, servers, checksums (sha256sum: coreutils)
 	curl iperf3 python3

@@ -3,17 +3,21 @@
  * main.c - broth: options, signals and lifecycle; no packets here
  *
  * Signals are blocked before the engine starts any thread, so every thread
- * inherits the mask and only this thread receives them, in sigwaitinfo().
+ * inherits the mask and only this thread receives them, through a signalfd
+ * in one epoll set with the control socket (--control).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "broth/broth.h"
+#include "control.h"
 #include "options.h"
 
 static int write_pid_file(const char *path)
@@ -41,36 +45,79 @@ static void raise_nofile(void)
 	}
 }
 
+/* One line saying every guest is served: tests and scripts wait for it */
 static void print_ready(const struct options *o, unsigned workers)
 {
-	const struct broth_vnet_conf *vc = &o->conf.vnets[0];
-	char net[INET_ADDRSTRLEN];
+	fprintf(stderr, "broth: ready:");
+	for (unsigned i = 0; i < o->conf.n_vnets; i++) {
+		const struct broth_vnet_conf *vc = &o->conf.vnets[i];
+		char net[INET_ADDRSTRLEN], net6[INET6_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &vc->net4, net, sizeof(net));
-	if (vc->vhost_user[0]) {
-		fprintf(stderr, "broth: ready: VM guest on vhost-user socket "
-			"%s, network %s/%u, MTU %u, %u worker(s), %u queue "
-			"pair(s)\n", vc->vhost_user, net, vc->prefix4, vc->mtu,
-			workers, vc->queues ? vc->queues : workers);
-		return;
+		inet_ntop(AF_INET, &vc->net4, net, sizeof(net));
+		inet_ntop(AF_INET6, &vc->net6, net6, sizeof(net6));
+		if (vc->vhost_user[0])
+			fprintf(stderr, "%s guest %s: VM on vhost-user socket "
+				"%s (%u queue pair(s)), network %s/%u %s/64, "
+				"MTU %u", i ? ";" : "", vc->name, vc->vhost_user,
+				vc->queues ? vc->queues : workers, net,
+				vc->prefix4, net6, vc->mtu);
+		else
+			fprintf(stderr, "%s guest %s %s in netns %s, network "
+				"%s/%u %s/64, MTU %u", i ? ";" : "", vc->name,
+				vc->ifname, vc->netns, net, vc->prefix4, net6,
+				vc->mtu);
 	}
-	fprintf(stderr, "broth: ready: guest %s in netns %s, network %s/%u, "
-		"MTU %u, %u worker(s)\n", vc->ifname, vc->netns, net,
-		vc->prefix4, vc->mtu, workers);
+	fprintf(stderr, ", %u worker(s)\n", workers);
 }
 
-static void wait_for_stop(struct broth_engine *e, const sigset_t *set)
+/* A signal from the signalfd: true for SIGINT/SIGTERM (stop) */
+static bool signal_stops(struct broth_engine *e, int sfd)
 {
-	siginfo_t si;
+	struct signalfd_siginfo si;
 
-	for (;;) {
-		int sig = sigwaitinfo(set, &si);
+	if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		return false;
+	if (si.ssi_signo == SIGUSR1)
+		broth_engine_dump_stats(e, stderr);
+	return si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM;
+}
 
-		if (sig == SIGUSR1)
-			broth_engine_dump_stats(e, stderr);
-		else if (sig == SIGINT || sig == SIGTERM)
-			return;
+/* Serve signals and the control socket until SIGINT or SIGTERM */
+static int run(struct broth_engine *e, const struct options *o,
+	       const sigset_t *set)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int epfd = epoll_create1(EPOLL_CLOEXEC);
+	int sfd = signalfd(-1, set, SFD_CLOEXEC);
+	struct control *c = NULL;
+	char err[512];
+	bool stop = false;
+
+	ev.data.fd = sfd;
+	if (epfd < 0 || sfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev)) {
+		fprintf(stderr, "broth: signals: %s\n", strerror(errno));
+		return -1;
 	}
+	if (o->control && !(c = control_open(o->control, e, epfd, err,
+					     sizeof(err)))) {
+		fprintf(stderr, "broth: %s\n", err);
+		return -1;
+	}
+	print_ready(o, broth_engine_workers(e));
+	while (!stop) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(epfd, evs, 8, -1);
+
+		for (int i = 0; i < n; i++)
+			if (evs[i].data.fd == sfd)
+				stop |= signal_stops(e, sfd);
+			else
+				control_event(c, evs[i].data.fd);
+	}
+	control_close(c);
+	close(sfd);
+	close(epfd);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -105,8 +152,10 @@ int main(int argc, char **argv)
 		broth_engine_destroy(e);
 		return 1;
 	}
-	print_ready(&o, broth_engine_workers(e));
-	wait_for_stop(e, &set);
+	if (run(e, &o, &set)) {
+		broth_engine_destroy(e);
+		return 1;
+	}
 	broth_engine_stop(e);
 	broth_engine_dump_stats(e, stderr);
 	broth_engine_destroy(e);

@@ -28,6 +28,7 @@
 #include <rte_common.h>
 
 #include "dhcp.h"
+#include "dns.h"
 #include "frame.h"
 
 #define BOOTREQUEST		1
@@ -314,33 +315,6 @@ static bool dhcp_opt_put(struct dhcp_opts *o, uint8_t code, const void *val,
 static bool dhcp_opt_put32(struct dhcp_opts *o, uint8_t code, rte_be32_t v)
 {
 	return dhcp_opt_put(o, code, &v, sizeof(v));
-}
-
-/**
- * dns_name_encode() - write a domain name in DNS wire format (RFC 1035 §3.1)
- * @name:	dotted name, a trailing dot allowed
- * @buf:	output
- * @room:	bytes available in @buf
- *
- * Return: bytes written, 0 if the name is invalid or does not fit
- */
-static size_t dns_name_encode(const char *name, uint8_t *buf, size_t room)
-{
-	size_t n = 0, l;
-
-	while (*name) {
-		l = strcspn(name, ".");
-		if (l == 0 || l > DNS_LABEL_MAX || n + 1 + l >= room)
-			return 0;
-		buf[n++] = (uint8_t)l;
-		memcpy(buf + n, name, l);
-		n += l;
-		name += l + (name[l] == '.');
-	}
-	if (n == 0)
-		return 0;
-	buf[n++] = 0;
-	return n;
 }
 
 /**

@@ -375,3 +375,30 @@ enum drop_reason dns_parse_response(const uint8_t *msg, size_t len,
 		return DROP_DNS_NOT_RESPONSE;
 	return DROP_NONE;
 }
+
+/**
+ * dns_name_encode() - write a domain name in DNS wire format (RFC 1035 §3.1)
+ * @name:	dotted name, a trailing dot allowed
+ * @buf:	output
+ * @room:	bytes available in @buf
+ *
+ * Return: bytes written, 0 if the name is invalid or does not fit
+ */
+size_t dns_name_encode(const char *name, uint8_t *buf, size_t room)
+{
+	size_t n = 0, l;
+
+	while (*name) {
+		l = strcspn(name, ".");
+		if (l == 0 || l > DNS_LABEL_MAX || n + 1 + l >= room)
+			return 0;
+		buf[n++] = (uint8_t)l;
+		memcpy(buf + n, name, l);
+		n += l;
+		name += l + (name[l] == '.');
+	}
+	if (n == 0)
+		return 0;
+	buf[n++] = 0;
+	return n;
+}

@@ -62,6 +62,7 @@ int dns_answer_static(const struct dns_query *q, const uint8_t *msg,
 		      uint8_t *out, size_t cap);
 int dns_build_error(const struct dns_query *q, const uint8_t *msg,
 		    uint8_t rcode, uint8_t *out, size_t cap);
+size_t dns_name_encode(const char *name, uint8_t *buf, size_t room);
 int dns_static_parse(const char *spec, struct dns_static *s,
 		     char *err, size_t errlen);
 enum drop_reason dns_parse_response(const uint8_t *msg, size_t len,

@@ -4,9 +4,11 @@
  *
  * Theory of operation
  *
- * Guests query the gateway on port 53. Static names (--dns-host, and
+ * Guests query the gateway on port 53, over IPv4 or IPv6 (either gateway
+ * address; the answer comes from the address asked). Static names (--dns-host, and
  * host.broth.internal for the gateway) are answered here. Everything else
- * goes to the first upstream resolver from one socket, under a fresh random
+ * goes to the first upstream resolver from one socket (dual-stack where the
+ * host has IPv6, so upstreams of both families share it), under a fresh random
  * query ID that indexes the pending table; the answer comes back on that
  * socket and returns to the guest's address, port and original ID. So
  * thousands of guest queries from random source ports cost one socket, and
@@ -33,6 +35,7 @@
 #include "dns_fwd.h"
 #include "engine.h"
 #include "frame.h"
+#include "inet.h"
 
 #define DNS_FWD_PENDING		4096
 #define DNS_FWD_TIMEOUT_MS	2000
@@ -47,7 +50,8 @@ struct dns_pending {
 	uint16_t pidx;
 	uint8_t worker;			/* who sends the answer */
 	uint8_t up;			/* upstream asked: dns_up[up] */
-	rte_be32_t gaddr;
+	uint8_t gaddr[INET_ALEN];	/* the guest */
+	uint8_t srv[INET_ALEN];		/* the gateway address it asked */
 	rte_be16_t gport;
 	struct rte_ether_addr mac;
 	uint64_t deadline;
@@ -57,6 +61,7 @@ struct dns_pending {
 
 struct dns_fwd {
 	int fd;
+	int af;				/* of fd: AF_INET6 (dual-stack) or AF_INET */
 	struct dns_pending *pend;	/* DNS_FWD_PENDING slots */
 	uint16_t *slot_of_id;		/* 65536 entries */
 	uint16_t *free;			/* stack of free slots */
@@ -70,12 +75,13 @@ static struct dns_fwd *fwd_of(struct slowpath *sp)
 	return sp->dns;
 }
 
-/* Write a reply frame for @pe around a DNS message already at FRAME_UDP4_OFF */
+/* Write a reply frame for @pe around a DNS message already at
+ * frame_udp_off(pe->gaddr) */
 static size_t dns_fwd_frame(const struct vnet *vn, const struct dns_pending *pe,
 			    uint8_t *out, size_t msg_len)
 {
-	return frame_udp4(out, &vn->gw_mac, &pe->mac, vn->gw4, pe->gaddr,
-			  RTE_BE16(DNS_PORT), pe->gport, (uint16_t)msg_len);
+	return frame_udp(out, &vn->gw_mac, &pe->mac, pe->srv, pe->gaddr,
+			 RTE_BE16(DNS_PORT), pe->gport, (uint16_t)msg_len);
 }
 
 /* Hand a finished reply to the worker that will send it */
@@ -84,16 +90,17 @@ static void dns_fwd_emit(struct slowpath *sp, const struct dns_pending *pe,
 {
 	struct port *pt = &sp->e->ports[pe->pidx];
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pt->pool);
+	uint16_t off = frame_udp_off(pe->gaddr);
 	uint8_t *out;
 
-	if (!m || rte_pktmbuf_tailroom(m) < FRAME_UDP4_OFF + len ||
-	    FRAME_IP4_LEN + 8 + len > pt->vn->mtu) {
+	if (!m || rte_pktmbuf_tailroom(m) < off + len ||
+	    off - FRAME_ETH_LEN + len > pt->vn->mtu) {
 		counters_drop(&sp->ctr, m ? DROP_DNS_TOO_BIG : DROP_NO_MBUF);
 		rte_pktmbuf_free(m);
 		return;
 	}
 	out = rte_pktmbuf_mtod(m, uint8_t *);
-	memcpy(out + FRAME_UDP4_OFF, msg, len);
+	memcpy(out + off, msg, len);
 	m->data_len = m->pkt_len = (uint32_t)dns_fwd_frame(pt->vn, pe, out, len);
 	m->port = pt->port_id;
 	slowpath_send(sp, m, pe->worker);
@@ -133,11 +140,15 @@ static int dns_fwd_static(const struct slowpath *sp, const struct vnet *vn,
 			  const struct dns_query *q, const uint8_t *msg,
 			  uint8_t *out, size_t cap)
 {
-	struct dns_static gw = { .name = DNS_FWD_HOST_NAME, .family = AF_INET };
+	struct dns_static gw[2] = {
+		{ .name = DNS_FWD_HOST_NAME, .family = AF_INET },
+		{ .name = DNS_FWD_HOST_NAME, .family = AF_INET6 },
+	};
 
 	if (!strcmp(q->qname, DNS_FWD_HOST_NAME)) {
-		memcpy(gw.addr, &vn->gw4, 4);
-		return dns_answer_static(q, msg, &gw, 1, out, cap);
+		memcpy(gw[0].addr, &vn->gw4, 4);
+		memcpy(gw[1].addr, vn->gw6, 16);
+		return dns_answer_static(q, msg, gw, 2, out, cap);
 	}
 	return dns_answer_static(q, msg, sp->e->dns_hosts, sp->e->n_dns_hosts,
 				 out, cap);
@@ -147,16 +158,30 @@ static bool dns_fwd_send(struct slowpath *sp, struct dns_pending *pe,
 			 const uint8_t *msg, size_t len)
 {
 	struct dns_fwd *d = fwd_of(sp);
-	rte_be16_t id = rte_cpu_to_be_16(pe->up_id);
+	rte_be16_t id = rte_cpu_to_be_16(pe->up_id), port;
+	uint8_t addr[INET_ALEN];
+	union inet_sa sa;
+	socklen_t salen;
 
 	if (len > sizeof(d->buf))
 		return false;
 	memcpy(d->buf, msg, len);
 	memcpy(d->buf, &id, 2);
 	pe->deadline = rte_rdtsc() + rte_get_tsc_hz() / 1000 * DNS_FWD_TIMEOUT_MS;
-	return sendto(d->fd, d->buf, len, MSG_DONTWAIT,
-		      (const struct sockaddr *)&sp->e->dns_up[pe->up],
-		      sizeof(sp->e->dns_up[pe->up])) == (ssize_t)len;
+	inet_sa_get(&sp->e->dns_up[pe->up], addr, &port);
+	if (d->af == AF_INET6) {	/* IPv4 upstreams as ::ffff:a.b.c.d */
+		memset(&sa, 0, sizeof(sa));
+		sa.in6.sin6_family = AF_INET6;
+		sa.in6.sin6_port = port;
+		memcpy(&sa.in6.sin6_addr, addr, INET_ALEN);
+		salen = sizeof(sa.in6);
+	} else if (inet_is_v4(addr)) {
+		salen = inet_sa_set(&sa, addr, port);
+	} else {
+		return false;		/* an IPv6 upstream on an IPv4-only host */
+	}
+	return sendto(d->fd, d->buf, len, MSG_DONTWAIT, &sa.sa, salen) ==
+	       (ssize_t)len;
 }
 
 /*
@@ -176,7 +201,7 @@ static bool dns_fwd_next_upstream(struct slowpath *sp, struct dns_pending *pe)
  * dns_fwd_query() - a guest's query to the gateway, UDP port 53
  * @sp:		slow path
  * @vn:		vnet of the guest
- * @p:		the query frame (IPv4/UDP, validated)
+ * @p:		the query frame (IPv4 or IPv6/UDP, validated)
  * @worker:	worker that received it and will send the answer
  * @out:	frame buffer for an immediate reply
  * @cap:	size of @out
@@ -190,29 +215,36 @@ enum drop_reason dns_fwd_query(struct slowpath *sp, struct vnet *vn,
 {
 	const uint8_t *msg = p->data + p->payload_off;
 	struct dns_fwd *d = fwd_of(sp);
-	struct dns_pending tmp = { .gaddr = p->src4, .gport = p->sport,
+	struct dns_pending tmp = { .gport = p->sport,
 				   .mac = ((const struct rte_ether_hdr *)p->data)->src_addr };
+	uint16_t off = frame_udp_off(p->saddr);
 	struct dns_pending *pe = NULL;
 	struct dns_query q;
 	enum drop_reason r = dns_parse_query(msg, p->payload_len, &q);
+	uint16_t up_id;
 	int n;
 
 	*out_len = 0;
 	if (r)
 		return r;
-	n = dns_fwd_static(sp, vn, &q, msg, out + FRAME_UDP4_OFF,
-			   cap - FRAME_UDP4_OFF);
+	memcpy(tmp.gaddr, p->saddr, INET_ALEN);
+	memcpy(tmp.srv, p->daddr, INET_ALEN);
+	n = dns_fwd_static(sp, vn, &q, msg, out + off, cap - off);
 	if (n <= 0 && (!sp->e->n_dns_up || !(pe = dns_fwd_alloc(d))))
-		n = dns_build_error(&q, msg, DNS_RCODE_SERVFAIL,
-				    out + FRAME_UDP4_OFF, cap - FRAME_UDP4_OFF);
+		n = dns_build_error(&q, msg, DNS_RCODE_SERVFAIL, out + off,
+				    cap - off);
 	if (n > 0) {
 		*out_len = dns_fwd_frame(vn, &tmp, out, (size_t)n);
 		return DROP_NONE;
 	}
-	*pe = (struct dns_pending){ .used = 1, .up_id = pe->up_id,
-		.orig_id = q.id, .pidx = vn->id,
-		.worker = (uint8_t)worker, .gaddr = p->src4, .gport = p->sport,
-		.mac = tmp.mac, .qlen = q.qlen };
+	up_id = pe->up_id;
+	*pe = tmp;
+	pe->used = 1;
+	pe->up_id = up_id;
+	pe->orig_id = q.id;
+	pe->pidx = vn->id;
+	pe->worker = (uint8_t)worker;
+	pe->qlen = q.qlen;
 	memcpy(pe->q, msg, RTE_MIN((size_t)q.qlen, sizeof(pe->q)));
 	if (!dns_fwd_send(sp, pe, msg, p->payload_len)) {
 		dns_fwd_release(d, pe);
@@ -223,12 +255,17 @@ enum drop_reason dns_fwd_query(struct slowpath *sp, struct vnet *vn,
 }
 
 static bool dns_fwd_from_upstream(const struct slowpath *sp,
-				  const struct sockaddr_in *from)
+				  const union inet_sa *from)
 {
-	for (unsigned i = 0; i < sp->e->n_dns_up; i++)
-		if (sp->e->dns_up[i].sin_addr.s_addr == from->sin_addr.s_addr &&
-		    sp->e->dns_up[i].sin_port == from->sin_port)
+	uint8_t a[INET_ALEN], b[INET_ALEN];
+	rte_be16_t pa, pb;
+
+	inet_sa_get(from, a, &pa);
+	for (unsigned i = 0; i < sp->e->n_dns_up; i++) {
+		inet_sa_get(&sp->e->dns_up[i], b, &pb);
+		if (inet_eq(a, b) && pa == pb)
 			return true;
+	}
 	return false;
 }
 
@@ -241,10 +278,10 @@ void dns_fwd_upstream_read(struct slowpath *sp)
 	struct dns_fwd *d = fwd_of(sp);
 
 	for (unsigned i = 0; i < ENGINE_BURST; i++) {
-		struct sockaddr_in from;
+		union inet_sa from;
 		socklen_t fl = sizeof(from);
 		ssize_t len = recvfrom(d->fd, d->buf, sizeof(d->buf), MSG_DONTWAIT,
-				       (struct sockaddr *)&from, &fl);
+				       &from.sa, &fl);
 		struct dns_pending *pe;
 		rte_be16_t orig;
 		uint16_t id;
@@ -305,6 +342,23 @@ unsigned dns_fwd_pending(const struct slowpath *sp)
 	return d ? DNS_FWD_PENDING - d->n_free : 0;
 }
 
+/* A dual-stack UDP socket, or an IPv4 one where the host has no IPv6 */
+static int dns_fwd_socket(int *af)
+{
+	int off = 0, fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK |
+				 SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 &&
+	    !setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off))) {
+		*af = AF_INET6;
+		return fd;
+	}
+	if (fd >= 0)
+		close(fd);
+	*af = AF_INET;
+	return socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
 /**
  * dns_fwd_init() - upstream socket and pending table
  * @sp:		slow path, its epoll set ready
@@ -329,7 +383,7 @@ int dns_fwd_init(struct slowpath *sp, char *err, size_t errlen)
 	for (unsigned i = 0; i < DNS_FWD_PENDING; i++)
 		d->free[i] = (uint16_t)(DNS_FWD_PENDING - 1 - i);
 	d->n_free = DNS_FWD_PENDING;
-	d->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	d->fd = dns_fwd_socket(&d->af);
 	if (d->fd < 0 || epoll_ctl(sp->epfd, EPOLL_CTL_ADD, d->fd, &ev)) {
 		snprintf(err, errlen, "DNS forwarder socket: %s", strerror(errno));
 		return -errno;

@@ -4,13 +4,14 @@
  *
  * Theory of operation
  *
- * Workers pass ARP and DHCP frames (later NDP, DHCPv6, DNS) to one
+ * Workers pass ARP, DHCP, NDP, DHCPv6 and DNS frames to one
  * multi-producer/single-consumer ring. This thread answers them into fresh
  * mbufs and hands each reply to the TX ring of the worker that received the
  * request (recorded in mbuf hash.usr), so the slow path needs no TX queue of
  * its own and never competes with a worker for one. It sleeps on an eventfd
  * whenever its ring is empty: control traffic is rare and must never cost
- * the data path a busy core.
+ * the data path a busy core. It wakes on its own only for DNS timeouts and
+ * the periodic unsolicited router advertisements.
  */
 #include <errno.h>
 #include <string.h>
@@ -25,10 +26,12 @@
 
 #include "arp.h"
 #include "dhcp.h"
+#include "dhcp6.h"
 #include "dns.h"
 #include "dns_fwd.h"
 #include "engine.h"
 #include "log.h"
+#include "ndp.h"
 
 static uint64_t now_seconds(void)
 {
@@ -69,6 +72,11 @@ static enum drop_reason slowpath_answer(struct slowpath *sp, struct vnet *vn,
 {
 	if (p->ethertype == RTE_ETHER_TYPE_ARP)
 		return arp_input(vn, p, out, cap, out_len);
+	if (p->l4proto == IPPROTO_ICMPV6)
+		return ndp_input(vn, p, out, cap, out_len);
+	if (p->l4proto == IPPROTO_UDP && p->v6 &&
+	    p->dport == RTE_BE16(DHCP6_SERVER_PORT))
+		return dhcp6_input(vn, p, out, cap, out_len);
 	if (p->l4proto == IPPROTO_UDP &&
 	    p->dport == RTE_BE16(DHCP_SERVER_PORT))
 		return dhcp_input(vn, p, now_seconds(), out, cap, out_len);
@@ -127,6 +135,43 @@ static void slowpath_frame(struct slowpath *sp, struct rte_mbuf *m)
 }
 
 #define SLOWPATH_TICK_MS	250	/* DNS timeouts are checked this often */
+#define SLOWPATH_RA_FIRST_S	2	/* first unsolicited RA after start */
+
+/* Unsolicited router advertisements (RFC 4861 §6.2.4) on every port */
+static void slowpath_ra_tick(struct slowpath *sp, uint64_t now)
+{
+	if (now < sp->next_ra)
+		return;
+	sp->next_ra = now + rte_get_tsc_hz() * NDP_RA_INTERVAL_S;
+	for (unsigned i = 0; i < sp->e->n_ports; i++) {
+		struct port *pt = &sp->e->ports[i];
+		struct rte_mbuf *m;
+
+		if (!__atomic_load_n(&pt->active, __ATOMIC_ACQUIRE))
+			continue;
+		m = rte_pktmbuf_alloc(pt->pool);
+		if (!m || rte_pktmbuf_tailroom(m) < NDP_RA_MAX) {
+			counters_drop(&sp->ctr, DROP_NO_MBUF);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		m->data_len = m->pkt_len = (uint32_t)ndp_build_unsolicited_ra(
+			pt->vn, rte_pktmbuf_mtod(m, uint8_t *), NDP_RA_MAX);
+		m->port = pt->port_id;
+		slowpath_send(sp, m, 0);
+	}
+}
+
+/* Milliseconds the slow path may sleep: until the next RA or DNS tick */
+static int slowpath_sleep_ms(struct slowpath *sp)
+{
+	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
+	uint64_t ms = sp->next_ra > now ? (sp->next_ra - now) * 1000 / hz + 1 : 0;
+
+	if (dns_fwd_pending(sp) && ms > SLOWPATH_TICK_MS)
+		ms = SLOWPATH_TICK_MS;
+	return ms > INT32_MAX ? INT32_MAX : (int)ms;
+}
 
 static void slowpath_poll(struct slowpath *sp, int timeout_ms)
 {
@@ -148,7 +193,7 @@ static void slowpath_sleep(struct slowpath *sp)
 	__atomic_store_n(&sp->sleeping, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!rte_ring_count(sp->ring))
-		slowpath_poll(sp, dns_fwd_pending(sp) ? SLOWPATH_TICK_MS : -1);
+		slowpath_poll(sp, slowpath_sleep_ms(sp));
 	__atomic_store_n(&sp->sleeping, 0, __ATOMIC_RELAXED);
 }
 
@@ -164,6 +209,7 @@ void *slowpath_main(void *arg)
 	struct rte_mbuf *pkts[ENGINE_BURST];
 
 	pthread_setname_np(pthread_self(), "broth-slow");
+	sp->next_ra = rte_rdtsc() + rte_get_tsc_hz() * SLOWPATH_RA_FIRST_S;
 	if (rte_thread_register())
 		BLOG(WARNING, "slow path: no lcore id, mempool caches off");
 	while (!engine_quitting(sp->e)) {
@@ -177,6 +223,7 @@ void *slowpath_main(void *arg)
 		else if (!n)
 			slowpath_sleep(sp);
 		dns_fwd_expire(sp, rte_rdtsc());
+		slowpath_ra_tick(sp, rte_rdtsc());
 	}
 	rte_thread_unregister();
 	return NULL;

@@ -47,8 +47,13 @@ struct broth_vnet_conf {
 					 * worker */
 	char ifname[IF_NAMESIZE];	/* guest interface, default "eth0" */
 	bool configure;			/* put address/route/MTU on it */
+	bool no_host_loopback;		/* this guest's gateway skips host lo */
+	bool has_mac;			/* mac is set: the guest's MAC */
+	uint8_t mac[6];
+	uint32_t max_flows;		/* this guest's connections; 0: global */
 	struct in_addr net4;		/* network address, host bits zero */
 	uint8_t prefix4;		/* 1..30 */
+	struct in6_addr net6;		/* SLAAC prefix, a /64 */
 	uint16_t mtu;
 	uint32_t lease_s;		/* DHCPv4 lease time */
 	unsigned n_fwd;
@@ -65,21 +70,33 @@ struct broth_conf {
 	const char *resolv_conf;	/* DHCP domain/search and DNS upstreams;
 					 * NULL: BROTH_RESOLV_CONF */
 	unsigned n_dns;			/* --dns: upstreams, override resolv_conf */
-	struct in_addr dns[BROTH_MAX_DNS];
+	struct in6_addr dns[BROTH_MAX_DNS];	/* IPv4 as ::ffff:a.b.c.d */
 	unsigned n_dns_hosts;		/* --dns-host NAME=ADDR, as given */
 	const char *dns_hosts[BROTH_MAX_DNS_HOSTS];
-	unsigned n_vnets;
+	bool runtime_guests;		/* guests may be added while running:
+					 * reserve memory for BROTH_MAX_VNETS */
+	unsigned n_vnets;		/* 0 only with runtime_guests */
 	struct broth_vnet_conf vnets[BROTH_MAX_VNETS];
 };
 
 struct broth_engine;
 
-/* Defaults of DESIGN.md §1: 10.0.0.0/24, MTU 1500, lease 24 h, eth0 */
+/* Defaults of DESIGN.md §1: 10.0.0.0/24, fd00:b0:7d::/64, MTU 1500,
+ * lease 24 h, eth0 */
 void broth_vnet_conf_defaults(struct broth_vnet_conf *vc);
 
 /* Parse "A.B.C.D/N" for a vnet: 0, or -1 with a message in @err */
 int broth_parse_net4(const char *s, struct in_addr *net, uint8_t *prefix,
 		     char *err, size_t errlen);
+
+/* Parse "PREFIX[/64]" for a vnet: 0, or -1 with a message in @err */
+int broth_parse_net6(const char *s, struct in6_addr *net, char *err,
+		     size_t errlen);
+
+/* Parse a guest spec "KEY=VALUE[,KEY=VALUE...]" (--guest, --config lines,
+ * the control socket) into @vc, defaults first: 0, or -1 with @err set */
+int broth_parse_guest(const char *spec, struct broth_vnet_conf *vc, char *err,
+		      size_t errlen);
 
 /* Parse "[HOSTADDR:]HOSTPORT[:GUESTPORT]": 0, or -1 with a message in @err */
 int broth_parse_fwd(const char *s, uint8_t proto, struct broth_fwd *f,
@@ -99,5 +116,46 @@ void broth_engine_destroy(struct broth_engine *e);
 unsigned broth_engine_workers(const struct broth_engine *e);
 /* Print per-worker, slow-path and per-port counters */
 void broth_engine_dump_stats(struct broth_engine *e, FILE *f);
+
+/* ---- runtime management (the engine must be started) ---- */
+
+/* One guest as it is now */
+struct broth_guest_info {
+	struct broth_vnet_conf conf;	/* as configured, forwards as they are */
+	uint32_t tcp_flows;		/* open TCP connections */
+	uint64_t rx, tx;		/* frames from / to the guest */
+};
+
+/* One flow, for listings */
+struct broth_flow_info {
+	uint8_t proto;			/* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
+	uint8_t state;			/* 1 new, 2 active, 3 closing */
+	uint8_t worker;
+	uint8_t gaddr[16], raddr[16];	/* IPv4 as ::ffff:a.b.c.d; raddr of a
+					 * UDP flow is :: (any remote) */
+	uint16_t gport, rport;		/* host order; ICMP: echo identifier */
+};
+
+/* Guest slots: broth_engine_guest_info() for slot < BROTH_MAX_VNETS gives
+ * 0 and the guest, or -ENOENT for an empty slot */
+int broth_engine_guest_info(struct broth_engine *e, unsigned slot,
+			    struct broth_guest_info *gi);
+/* Add a guest while running; 0, or -errno with a one-line @err */
+int broth_engine_add_guest(struct broth_engine *e,
+			   const struct broth_vnet_conf *vc, char *err,
+			   size_t errlen);
+/* Remove guest @name: its flows are closed, its interface removed */
+int broth_engine_remove_guest(struct broth_engine *e, const char *name,
+			      char *err, size_t errlen);
+/* Add / remove a port forward of guest @name (remove: by host address and
+ * port, as given when added) */
+int broth_engine_add_fwd(struct broth_engine *e, const char *name,
+			 const struct broth_fwd *f, char *err, size_t errlen);
+int broth_engine_remove_fwd(struct broth_engine *e, const char *name,
+			    const struct broth_fwd *f, char *err, size_t errlen);
+/* Up to @max flows of guest @name into @out; *@n gets how many */
+int broth_engine_flows(struct broth_engine *e, const char *name,
+		       struct broth_flow_info *out, unsigned max, unsigned *n,
+		       char *err, size_t errlen);
 
 #endif

@@ -81,35 +81,27 @@ static inline void fuzz_put_csum(uint8_t *at, uint32_t sum, int udp)
  * fuzz_fix_csums() - make the IPv4 and L4 checksums of @f right
  *
  * A mutated frame almost never has a valid IPv4 header checksum, so the
- * harnesses for the handlers behind parse_frame() fix it (and the UDP, TCP
- * or ICMP checksum) before parsing; fuzz_parse covers the checks themselves.
+ * harnesses for the handlers behind parse_frame() fix it (and the UDP, TCP,
+ * ICMP or ICMPv6 checksum) before parsing; fuzz_parse covers the checks themselves.
  * Lengths are taken as parse_frame() would take them; anything it would
  * reject is left alone.
  */
-static inline void fuzz_fix_csums(uint8_t *f, size_t len)
+/* The L4 checksum of a TCP, UDP or ICMP(v6) message with pseudo-sum @ph */
+static inline void fuzz_fix_l4(uint8_t *l4, size_t l4len, uint8_t proto,
+			       uint32_t ph)
 {
-	size_t ihl, tot, l4len, ulen;
-	uint8_t *ip = f + 14, *l4;
-	uint32_t ph;
+	size_t ulen;
 
-	if (len < 14 + 20 || f[12] != 0x08 || f[13] != 0x00 || ip[0] >> 4 != 4)
-		return;
-	ihl = (ip[0] & 0xfu) * 4u;
-	tot = (size_t)(ip[2] << 8 | ip[3]);
-	if (ihl < 20 || ihl > len - 14 || tot < ihl || tot > len - 14)
-		return;
-	ip[10] = ip[11] = 0;
-	fuzz_put_csum(ip + 10, fuzz_sum(ip, ihl, 0), 0);
-
-	l4 = ip + ihl;
-	l4len = tot - ihl;
-	ph = fuzz_sum(ip + 12, 8, 0) + ip[9];
-	switch (ip[9]) {
-	case 1:		/* ICMP */
+	switch (proto) {
+	case 1:		/* ICMP: no pseudo-header */
+		ph = 0;
+		/* fall through */
+	case 58:	/* ICMPv6 */
 		if (l4len < 8)
 			return;
 		l4[2] = l4[3] = 0;
-		fuzz_put_csum(l4 + 2, fuzz_sum(l4, l4len, 0), 0);
+		fuzz_put_csum(l4 + 2, fuzz_sum(l4, l4len, ph ? ph + (uint32_t)l4len :
+						0), 0);
 		break;
 	case 6:		/* TCP */
 		if (l4len < 20)
@@ -127,6 +119,40 @@ static inline void fuzz_fix_csums(uint8_t *f, size_t len)
 		fuzz_put_csum(l4 + 6, fuzz_sum(l4, ulen, ph + (uint32_t)ulen), 1);
 		break;
 	}
+}
+
+/* IPv6 without extension headers: the L4 checksum over the pseudo-header */
+static inline void fuzz_fix_csums6(uint8_t *f, size_t len)
+{
+	uint8_t *ip = f + 14;
+	size_t plen;
+
+	if (len < 14 + 40 || ip[0] >> 4 != 6)
+		return;
+	plen = (size_t)(ip[4] << 8 | ip[5]);
+	if (plen > len - 14 - 40)
+		return;
+	fuzz_fix_l4(ip + 40, plen, ip[6], fuzz_sum(ip + 8, 32, 0) + ip[6]);
+}
+
+static inline void fuzz_fix_csums(uint8_t *f, size_t len)
+{
+	size_t ihl, tot;
+	uint8_t *ip = f + 14;
+
+	if (len >= 14 && f[12] == 0x86 && f[13] == 0xdd) {
+		fuzz_fix_csums6(f, len);
+		return;
+	}
+	if (len < 14 + 20 || f[12] != 0x08 || f[13] != 0x00 || ip[0] >> 4 != 4)
+		return;
+	ihl = (ip[0] & 0xfu) * 4u;
+	tot = (size_t)(ip[2] << 8 | ip[3]);
+	if (ihl < 20 || ihl > len - 14 || tot < ihl || tot > len - 14)
+		return;
+	ip[10] = ip[11] = 0;
+	fuzz_put_csum(ip + 10, fuzz_sum(ip, ihl, 0), 0);
+	fuzz_fix_l4(ip + ihl, tot - ihl, ip[9], fuzz_sum(ip + 12, 8, 0) + ip[9]);
 }
 
 #endif

@@ -10,7 +10,6 @@ after changing it and commit the files.
 Usage: tests/fuzz/make_seeds.py [OUTDIR]   (default: corpus/ beside this file)
 """
 import pathlib
-import shutil
 import struct
 import sys
 
@@ -72,6 +71,54 @@ def icmp_echo(src, dst, ident, seq, payload, options=b""):
     return ip4(src, dst, 1, msg, options)
 
 
+PREFIX6 = bytes.fromhex("fd0000b0007d0000")
+GW6 = PREFIX6 + bytes(7) + b"\x01"
+GW6_LL = bytes.fromhex("fe80") + bytes(13) + b"\x01"
+GUEST6_LL = bytes.fromhex("fe80000000000000020000fffe000002")
+REMOTE6 = bytes.fromhex("20010db8") + bytes(11) + b"\x42"
+ALL_ROUTERS = bytes.fromhex("ff02") + bytes(13) + b"\x02"
+ALL_DHCP = bytes.fromhex("ff02") + bytes(11) + b"\x01\x00\x02"
+UNSPEC6 = bytes(16)
+
+
+def ip6(src, dst, nh, payload, ext=b"", ext_nh=None, hops=64):
+    first = ext_nh if ext else nh
+    return struct.pack("!IHBB", 6 << 28, len(ext) + len(payload), first,
+                       hops) + src + dst + ext + payload
+
+
+def l4_csum6(src, dst, nh, seg):
+    return csum(src + dst + struct.pack("!IxxxB", len(seg), nh) + seg)
+
+
+def udp6(src, dst, sport, dport, payload, ext=b"", ext_nh=None):
+    seg = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    ck = l4_csum6(src, dst, 17, seg) or 0xffff
+    seg = seg[:6] + struct.pack("!H", ck) + seg[8:]
+    return ip6(src, dst, 17, seg, ext, ext_nh)
+
+
+def icmp6(src, dst, typ, code, body, hops=64):
+    msg = struct.pack("!BBH", typ, code, 0) + body
+    msg = msg[:2] + struct.pack("!H", l4_csum6(src, dst, 58, msg)) + msg[4:]
+    return ip6(src, dst, 58, msg, hops=hops)
+
+
+def tcp6(src, dst, sport, dport, seq, ack, flags, options=b""):
+    doff = (20 + len(options)) // 4
+    seg = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, doff << 4, flags,
+                      64240, 0, 0) + options
+    seg = seg[:16] + struct.pack("!H", l4_csum6(src, dst, 6, seg)) + seg[18:]
+    return ip6(src, dst, 6, seg)
+
+
+def dhcp6(msgtype, opts):
+    out = bytes([msgtype, 0x12, 0x34, 0x56])
+    for code, val in opts:
+        out += struct.pack("!HH", code, len(val)) + val
+    return out
+
+
 def arp(op, sha, sip, tha, tip):
     return struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, sha, sip, tha,
                        tip)
@@ -120,7 +167,62 @@ def frames():
     release = dhcp(7, 0x55667789, ciaddr=GUEST, opts=[(54, GW)])
     mss_sack_ws_ts = bytes([2, 4, 5, 0xb4, 4, 2, 8, 10]) + bytes(8) + \
         bytes([1, 3, 3, 7])
-    return {
+    slla = bytes([1, 1]) + GUEST_MAC
+    duid = struct.pack("!HH", 3, 1) + GUEST_MAC
+    server = struct.pack("!HH", 3, 1) + GW_MAC
+    ia_na = struct.pack("!III", 7, 0, 0)
+    ia_addr = struct.pack("!HH", 5, 24) + PREFIX6 + bytes(7) + b"\x02" + \
+        struct.pack("!II", 3600, 3600)
+    hbh_dst = bytes([60, 0, 1, 4, 0, 0, 0, 0, 17, 0, 1, 4, 0, 0, 0, 0])
+    v6 = {
+        "ndp_rs": eth(bytes.fromhex("333300000002"), GUEST_MAC, 0x86dd,
+                      icmp6(GUEST6_LL, ALL_ROUTERS, 133, 0, bytes(4) + slla,
+                            hops=255)),
+        "ndp_rs_dad": eth(bytes.fromhex("333300000002"), GUEST_MAC, 0x86dd,
+                          icmp6(UNSPEC6, ALL_ROUTERS, 133, 0, bytes(4),
+                                hops=255)),
+        "ndp_ns_gw": eth(bytes.fromhex("3333ff000001"), GUEST_MAC, 0x86dd,
+                         icmp6(GUEST6_LL, GW6_LL, 135, 0,
+                               bytes(4) + GW6_LL + slla, hops=255)),
+        "ndp_ns_dad": eth(bytes.fromhex("3333ff000002"), GUEST_MAC, 0x86dd,
+                          icmp6(UNSPEC6, bytes.fromhex("ff020000000000000000"
+                                                       "0001ff000002"), 135, 0,
+                                bytes(4) + PREFIX6 + bytes(7) + b"\x02",
+                                hops=255)),
+        "dhcp6_info": eth(bytes.fromhex("333300010002"), GUEST_MAC, 0x86dd,
+                          udp6(GUEST6_LL, ALL_DHCP, 546, 547,
+                               dhcp6(11, [(1, duid), (8, b"\0\0"),
+                                          (6, b"\0\x17\0\x18")]))),
+        "dhcp6_solicit": eth(bytes.fromhex("333300010002"), GUEST_MAC, 0x86dd,
+                             udp6(GUEST6_LL, ALL_DHCP, 546, 547,
+                                  dhcp6(1, [(1, duid), (14, b""),
+                                            (3, ia_na)]))),
+        "dhcp6_request": eth(bytes.fromhex("333300010002"), GUEST_MAC, 0x86dd,
+                             udp6(GUEST6_LL, ALL_DHCP, 546, 547,
+                                  dhcp6(3, [(1, duid), (2, server),
+                                            (3, ia_na + ia_addr)]))),
+        "dhcp6_confirm": eth(bytes.fromhex("333300010002"), GUEST_MAC, 0x86dd,
+                             udp6(GUEST6_LL, ALL_DHCP, 546, 547,
+                                  dhcp6(4, [(1, duid),
+                                            (3, ia_na + ia_addr)]))),
+        "icmp6_echo_gw": eth(GW_MAC, GUEST_MAC, 0x86dd,
+                             icmp6(GUEST6_LL, GW6_LL, 128, 0,
+                                   struct.pack("!HH", 0x4242, 1) +
+                                   bytes(range(56)))),
+        "icmp6_echo_remote": eth(GW_MAC, GUEST_MAC, 0x86dd,
+                                 icmp6(GW6, REMOTE6, 128, 0,
+                                       struct.pack("!HH", 9, 3) + bytes(32))),
+        "udp6_ext_headers": eth(GW_MAC, GUEST_MAC, 0x86dd,
+                                udp6(GW6, REMOTE6, 40001, 9, b"hello",
+                                     ext=hbh_dst, ext_nh=0)),
+        "udp6_dns_gw": eth(GW_MAC, GUEST_MAC, 0x86dd,
+                           udp6(GUEST6_LL, GW6_LL, 40000, 53,
+                                dns_query(0x1234, "host.example", 28))),
+        "tcp6_syn": eth(GW_MAC, GUEST_MAC, 0x86dd,
+                        tcp6(GW6, REMOTE6, 50000, 80, 1000, 0, 0x02,
+                             options=mss_sack_ws_ts)),
+    }
+    return v6 | {
         "arp_request": eth(BCAST_MAC, GUEST_MAC, 0x0806,
                            arp(1, GUEST_MAC, GUEST, bytes(6), GW)),
         "arp_probe": eth(BCAST_MAC, GUEST_MAC, 0x0806,
@@ -182,12 +284,16 @@ def main():
         "icmp": {k: v for k, v in f.items() if k.startswith("icmp_")} |
                 {"udp_remote": f["udp_remote"], "tcp_syn": f["tcp_syn"]},
         "dns": dns_messages(),
+        "ndp": {k: v for k, v in f.items() if k.startswith("ndp_")} |
+               {"icmp6_echo_gw": f["icmp6_echo_gw"]},
+        "dhcp6": {k: v for k, v in f.items() if k.startswith("dhcp6_")},
     }
     for name, seeds in sets.items():
         d = out / name
-        if d.exists():
-            shutil.rmtree(d)
-        d.mkdir(parents=True)
+        d.mkdir(parents=True, exist_ok=True)
+        for old in d.glob("*.bin"):     # regression inputs stay
+            if not old.name.startswith("regress_"):
+                old.unlink()
         for seed, data in seeds.items():
             assert len(data) < 2048, seed
             (d / (seed + ".bin")).write_bytes(data)

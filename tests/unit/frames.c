@@ -438,3 +438,111 @@ const uint8_t *tf_dhcp_find(const uint8_t *msg, size_t len, uint8_t code,
 	}
 	return NULL;
 }
+
+/**
+ * tf_l3_6_default() - addressing of an IPv6 frame from the guest
+ * @dst_mac:	destination MAC
+ * @dst:	destination address
+ *
+ * Return: fe80::5054:ff:fe12:3456 (tf_guest_mac) to @dst, hop limit 255
+ */
+struct tf_l3_6 tf_l3_6_default(const struct rte_ether_addr *dst_mac,
+			       const uint8_t dst[16])
+{
+	struct tf_l3_6 l3 = { .src_mac = tf_guest_mac, .dst_mac = *dst_mac,
+			      .hops = 255,
+			      .src = { 0xfe, 0x80, [8] = 0x50, [9] = 0x54,
+				       [11] = 0xff, [12] = 0xfe, [13] = 0x12,
+				       [14] = 0x34, [15] = 0x56 } };
+
+	memcpy(l3.dst, dst, 16);
+	return l3;
+}
+
+static uint32_t tf_pseudo6(const uint8_t *src, const uint8_t *dst,
+			   uint8_t proto, size_t len)
+{
+	uint32_t s = 0;
+
+	for (int i = 0; i < 16; i += 2)
+		s += get16(src + i) + get16(dst + i);
+	return s + (uint32_t)(len >> 16) + (uint16_t)len + proto;
+}
+
+/**
+ * tf_ip6() - Ethernet + IPv6 (+ extension headers) + an L4 message
+ * @buf:	output, TF_MAX bytes
+ * @l3:		addressing, extension headers, flags
+ * @proto:	upper-layer protocol; its checksum (UDP, TCP, ICMPv6) is
+ *		computed over the pseudo-header unless flags say otherwise
+ * @l4:		the L4 message, its checksum field ignored
+ * @l4_len:	its length
+ *
+ * Return: frame length
+ */
+size_t tf_ip6(uint8_t *buf, const struct tf_l3_6 *l3, uint8_t proto,
+	      const void *l4, size_t l4_len)
+{
+	uint8_t *ip = buf + TF_ETH_LEN, *m = ip + TF_IP6_LEN + l3->ext_len;
+	uint8_t *f = tf_l4_csum_field(m, proto);
+
+	assert(TF_ETH_LEN + TF_IP6_LEN + l3->ext_len + l4_len <= TF_MAX);
+	tf_eth(buf, &l3->src_mac, &l3->dst_mac, 0x86dd);
+	memset(ip, 0, TF_IP6_LEN);
+	ip[0] = 0x60;
+	put16(ip + 4, (uint16_t)(l3->ext_len + l4_len));
+	ip[6] = l3->ext_len ? l3->ext_nh : proto;
+	ip[7] = l3->hops;
+	memcpy(ip + 8, l3->src, 16);
+	memcpy(ip + 24, l3->dst, 16);
+	if (l3->ext_len)
+		memcpy(ip + TF_IP6_LEN, l3->ext, l3->ext_len);
+	memcpy(m, l4, l4_len);
+	put16(f, 0);
+	if (!(proto == IPPROTO_UDP && (l3->flags & TF_NO_UDP_CSUM))) {
+		uint16_t c = tf_cksum(m, l4_len, tf_pseudo6(l3->src, l3->dst,
+							      proto, l4_len));
+
+		put16(f, proto == IPPROTO_UDP && !c ? 0xffff : c);
+		if (l3->flags & TF_BAD_L4_CSUM)
+			put16(f, get16(f) + 1);
+	}
+	return TF_ETH_LEN + TF_IP6_LEN + l3->ext_len + l4_len;
+}
+
+/* tf_udp6() - Ethernet + IPv6 + UDP frame */
+size_t tf_udp6(uint8_t *buf, const struct tf_l3_6 *l3, uint16_t sport,
+	       uint16_t dport, const void *payload, size_t len)
+{
+	uint8_t u[TF_MAX];
+
+	assert(8 + len <= sizeof(u));
+	put16(u, sport);
+	put16(u + 2, dport);
+	put16(u + 4, (uint16_t)(8 + len));
+	memcpy(u + 8, payload, len);
+	return tf_ip6(buf, l3, IPPROTO_UDP, u, 8 + len);
+}
+
+/* tf_icmp6() - Ethernet + IPv6 + ICMPv6: type, code, checksum, @body */
+size_t tf_icmp6(uint8_t *buf, const struct tf_l3_6 *l3, uint8_t type,
+		uint8_t code, const void *body, size_t len)
+{
+	uint8_t m[TF_MAX];
+
+	assert(4 + len <= sizeof(m));
+	m[0] = type;
+	m[1] = code;
+	memcpy(m + 4, body, len);
+	return tf_ip6(buf, l3, IPPROTO_ICMPV6, m, 4 + len);
+}
+
+/* True if the L4 checksum of an IPv6 frame without extension headers holds */
+bool tf_l4_csum_ok6(const uint8_t *buf)
+{
+	const uint8_t *ip = buf + TF_ETH_LEN;
+	size_t len = get16(ip + 4);
+
+	return tf_cksum(ip + TF_IP6_LEN, len,
+			tf_pseudo6(ip + 8, ip + 24, ip[6], len)) == 0;
+}

@@ -67,6 +67,30 @@ uint16_t tf_cksum(const void *buf, size_t len, uint32_t sum);
 bool tf_ip4_csum_ok(const uint8_t *buf);
 bool tf_l4_csum_ok(const uint8_t *buf);
 
+/* IPv6 frames: addressing, optional extension headers, corruption flags */
+#define TF_IP6_LEN	40
+
+struct tf_l3_6 {
+	struct rte_ether_addr src_mac, dst_mac;
+	uint8_t src[16], dst[16];
+	uint8_t hops;
+	uint8_t ext_nh;		/* next header of the IPv6 header if ext_len */
+	size_t ext_len;		/* extension headers copied after the header; */
+	const uint8_t *ext;	/* the last one's next header is the L4's */
+	unsigned flags;		/* TF_BAD_L4_CSUM, TF_NO_UDP_CSUM */
+};
+
+/* Guest link-local fe80::5054:ff:fe12:3456 (tf_guest_mac) to @dst */
+struct tf_l3_6 tf_l3_6_default(const struct rte_ether_addr *dst_mac,
+			       const uint8_t dst[16]);
+size_t tf_ip6(uint8_t *buf, const struct tf_l3_6 *l3, uint8_t proto,
+	      const void *l4, size_t l4_len);
+size_t tf_udp6(uint8_t *buf, const struct tf_l3_6 *l3, uint16_t sport,
+	       uint16_t dport, const void *payload, size_t len);
+size_t tf_icmp6(uint8_t *buf, const struct tf_l3_6 *l3, uint8_t type,
+		uint8_t code, const void *body, size_t len);
+bool tf_l4_csum_ok6(const uint8_t *buf);
+
 /* DHCP client messages */
 #define TF_DHCP_OPTS_MAX	1024
 

@@ -18,6 +18,7 @@
 #include <rte_malloc.h>
 #include <rte_timer.h>
 
+#include "inet.h"
 #include "mbuf_chain.h"
 #include "mbuf_pool.h"
 #include "parse.h"
@@ -379,10 +380,13 @@ void assert_sack(const struct seg *s, unsigned n, const uint32_t (*blk)[2])
 /* conn_of() - broth's connection from the guest to host port @dport, or NULL */
 struct tcp_conn *conn_of(uint16_t dport)
 {
+	uint8_t guest[16], gw[16];
 	struct flow_key k;
 
-	flow_key_v4(&k, vn->id, IPPROTO_TCP, vn->guest4, rte_cpu_to_be_16(GPORT),
-		    vn->gw4, rte_cpu_to_be_16(dport));
+	inet_from_v4(guest, vn->guest4);
+	inet_from_v4(gw, vn->gw4);
+	flow_key(&k, vn->id, IPPROTO_TCP, guest, rte_cpu_to_be_16(GPORT), gw,
+		 rte_cpu_to_be_16(dport));
 	return (struct tcp_conn *)flow_lookup(&w->tcp, &k);
 }
 

@@ -185,9 +185,9 @@ Test(parse, bad_version)
 	tf_ip4_csum_fix(f);
 	cr_assert_eq(parse(f, len, 0), DROP_IPV4_BAD_VERSION);
 	f[14] = 0x45;
-	f[12] = 0x86;	/* IPv6 ethertype with an IPv4 header: not parsed */
+	f[12] = 0x86;	/* IPv6 ethertype with an IPv4 header */
 	f[13] = 0xdd;
-	cr_assert_eq(parse(f, len, 0), DROP_IPV6_UNSUPPORTED);
+	cr_assert_eq(parse(f, len, 0), DROP_IPV6_BAD_VERSION);
 }
 
 Test(parse, bad_ihl)
@@ -363,7 +363,7 @@ Test(parse, fragments)
 	cr_assert_eq(parse(f, len, 0), DROP_NONE);
 }
 
-Test(parse, unknown_ethertype_and_ipv6)
+Test(parse, unknown_ethertype_and_short_ipv6)
 {
 	size_t len = udp_frame(0);
 
@@ -375,8 +375,9 @@ Test(parse, unknown_ethertype_and_ipv6)
 	cr_assert_eq(parse(f, len, 0), DROP_ETH_UNKNOWN_TYPE);
 	f[12] = 0x86;
 	f[13] = 0xdd;
-	cr_assert_eq(parse(f, len, 0), DROP_IPV6_UNSUPPORTED);
-	cr_assert_eq(parse(f, 14, 0), DROP_IPV6_UNSUPPORTED);
+	cr_assert_eq(parse(f, len, 0), DROP_IPV6_BAD_VERSION);
+	cr_assert_eq(parse(f, 14, 0), DROP_IPV6_TRUNC);
+	cr_assert_eq(parse(f, 14 + 39, 0), DROP_IPV6_TRUNC);
 }
 
 Test(parse, unknown_ip_protocol)
