@@ -14,9 +14,11 @@
 #   5. QEMU with guest RAM that broth cannot see (no memory backend, and a
 #      memfd with share=off) gets one clear error line from broth (in the
 #      runs with more than one worker);
-#   6. a second broth with --mtu 65520: the guest takes that MTU from DHCP,
+#   6. a second broth, started with only a control socket: a VM guest with
+#      mtu=65520 is added with brothctl; the guest takes that MTU from DHCP,
 #      60000-byte pings and an 8 MB download pass in frames above 1522 bytes
-#      (chained mbufs both ways, not net_tap's size path).
+#      (chained mbufs both ways, not net_tap's size path); brothctl removes
+#      the guest and its socket goes.
 # Everything runs in a host netns made here: broth, dnsmasq (the DNS
 # upstream, --no-resolv, answers only vm.test), the HTTP server on its
 # loopback, and QEMU, which has no network but the vhost-user NIC.
@@ -56,20 +58,22 @@ start_server "$HOSTNS" 53 dnsmasq dnsmasq --conf-file=/dev/null --no-daemon --no
 	--bind-interfaces --pid-file="$TMP/dnsmasq.pid" --user=root --log-facility=- --local=/test/
 start_server "$HOSTNS" "$PORT" httpd "$PYTHON" "$HERE/httpd.py" "$PORT" "$TMP/www"
 
-# start_broth_vm ARGS...: broth on the vhost-user socket in HOSTNS; waits
-# for "ready" and the socket. Sets BROTH_PID and BROTH_LOG.
+# start_broth_vm ARGS...: broth in HOSTNS; waits for "ready" and, if ARGS
+# name it, the vhost-user socket. Sets BROTH_PID and BROTH_LOG.
+_log_n=0
 start_broth_vm() {
 	local workers=()
 	[ -n "${BROTH_WORKERS:-}" ] && workers=(--workers "$BROTH_WORKERS")
-	BROTH_LOG=$LOG_DIR/broth.log
-	printf '# ip netns exec %s %s --vhost-user %s %s %s\n' "$HOSTNS" "$BROTH" \
-		"$SOCK" "${workers[*]}" "$*" >"$BROTH_LOG"
-	ip netns exec "$HOSTNS" "$BROTH" --vhost-user "$SOCK" "${workers[@]}" "$@" \
-		>"$LOG_DIR/broth.out" 2>>"$BROTH_LOG" </dev/null &
+	_log_n=$((_log_n + 1))
+	BROTH_LOG=$LOG_DIR/broth-$_log_n.log
+	printf '# ip netns exec %s %s %s %s\n' "$HOSTNS" "$BROTH" "${workers[*]}" "$*" >"$BROTH_LOG"
+	ip netns exec "$HOSTNS" "$BROTH" "${workers[@]}" "$@" \
+		>"$LOG_DIR/broth-$_log_n.out" 2>>"$BROTH_LOG" </dev/null &
 	BROTH_PID=$!
 	track_pid "$BROTH_PID"
-	_ready() { proc_alive "$BROTH_PID" && grep -q ready "$BROTH_LOG" && [ -S "$SOCK" ]; }
-	wait_until "$BROTH_READY_TIMEOUT" _ready || fail "broth not ready with a socket at $SOCK"
+	_ready() { proc_alive "$BROTH_PID" && grep -q ready "$BROTH_LOG" &&
+		{ [[ " $* " != *" --vhost-user "* ]] || [ -S "$SOCK" ]; }; }
+	wait_until "$BROTH_READY_TIMEOUT" _ready "$@" || fail "broth not ready (socket $SOCK)"
 	pass "broth ready (pid $BROTH_PID): $(grep -m1 ready "$BROTH_LOG")"
 }
 
@@ -149,7 +153,7 @@ stop_vm() {
 	wait_exit "$QEMU_PID" 10 || { kill -TERM "$QEMU_PID" 2>/dev/null; wait_exit "$QEMU_PID" 5 || true; }
 }
 
-start_broth_vm --dns 127.0.0.1
+start_broth_vm --vhost-user "$SOCK" --dns 127.0.0.1
 assert_idle "no VM attached"
 
 # boot 1, then a reset of the same VM: the guest's driver starts anew
@@ -202,14 +206,26 @@ stop_broth_vm() {
 }
 stop_broth_vm
 
-# the largest MTU: frames far above one mbuf and net_tap's 1522 bytes
+# the largest MTU (frames far above one mbuf and net_tap's 1522 bytes), on
+# a VM guest added and removed at runtime
 head -c 8000000 /dev/urandom >"$TMP/www/big"
 SHA=$(sha256sum "$TMP/www/big" | cut -d' ' -f1)
-start_broth_vm --dns 127.0.0.1 --mtu 65520
+CTL=${BROTHCTL:-$REPO/build/apps/brothctl/brothctl}
+CTLSOCK=$TMP/control.sock
+[ -x "$CTL" ] || fail "no brothctl at $CTL"
+ctl() { ip netns exec "$HOSTNS" "$CTL" -s "$CTLSOCK" "$@"; }
+start_broth_vm --dns 127.0.0.1 --control "$CTLSOCK"
+ctl add "name=vm2,vhost-user=$SOCK,mtu=65520" >"$TMP/add.out" 2>&1 ||
+	fail "brothctl add vm2: $(cat "$TMP/add.out")"
+[ -S "$SOCK" ] || fail "no vhost-user socket after brothctl add"
+pass "brothctl added VM guest vm2 on $SOCK"
 start_vm mtu 1 1 shared "broth.file=big broth.mtu=65520 broth.ping=60000"
 wait_result 1 "MTU 65520: 60000-byte pings, 8 MB download"
 wait_exit "$QEMU_PID" 20 || fail "QEMU did not exit after poweroff"
 stats=$(broth_stats)
 info "$(printf '%s\n' "$stats" | grep -E '^stats: port' | tr '\n' ';')"
+ctl remove vm2 >/dev/null 2>&1 || fail "brothctl remove vm2"
+[ ! -e "$SOCK" ] || fail "socket $SOCK still there after brothctl remove"
+pass "brothctl removed vm2 and its socket"
 stop_broth_vm
 test_done
