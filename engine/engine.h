@@ -105,6 +105,9 @@ void worker_send_icmp_error(struct worker *w, unsigned pidx,
 			    const struct rte_ether_addr *mac, uint8_t type,
 			    uint8_t code, uint32_t info, const uint8_t *quote,
 			    size_t qlen);
+/* Destination unreachable for a guest packet the host had no route for */
+void worker_send_unreach(struct worker *w, unsigned pidx,
+			 const struct rte_mbuf *m, const struct pkt *p, int err);
 /* Send an ARP request for the guest's address on port @pidx */
 void worker_arp_guest(struct worker *w, unsigned pidx);
 /* Queue a frame for TX on the worker's queue of port @pidx */
@@ -119,7 +122,6 @@ struct slowpath {
 	int sleeping;
 	struct rte_ring *ring;		/* MPSC from the workers */
 	struct dns_fwd *dns;		/* the DNS forwarder's state */
-	uint64_t next_ra;		/* TSC of the next unsolicited RA */
 	struct counters ctr;
 } __rte_cache_aligned;
 

@@ -161,6 +161,33 @@ size_t frame_udp(uint8_t *buf, const struct rte_ether_addr *src_mac,
 }
 
 /**
+ * frame_udp_mbuf() - headers of a UDP datagram whose payload is in @m (one
+ *		      mbuf or a chain) from frame_udp_off(@src) on
+ * @m:			the frame, lengths set
+ * @src_mac, @dst_mac:	Ethernet addresses
+ * @src, @dst:		IP addresses (v4-mapped for IPv4)
+ * @sport, @dport:	ports, network order
+ * @payload_len:	bytes of payload
+ */
+void frame_udp_mbuf(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
+		    const struct rte_ether_addr *dst_mac,
+		    const uint8_t src[INET_ALEN], const uint8_t dst[INET_ALEN],
+		    rte_be16_t sport, rte_be16_t dport, uint16_t payload_len)
+{
+	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
+	uint16_t l4_len = (uint16_t)(sizeof(struct rte_udp_hdr) + payload_len);
+	uint16_t l4 = frame_eth_ip(buf, src_mac, dst_mac, src, dst, IPPROTO_UDP,
+				   64, l4_len);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(buf + l4);
+
+	uh->src_port = sport;
+	uh->dst_port = dport;
+	uh->dgram_len = rte_cpu_to_be_16(l4_len);
+	uh->dgram_cksum = 0;
+	uh->dgram_cksum = frame_l4_cksum(m, l4);
+}
+
+/**
  * frame_udp4() - headers for a UDP datagram whose payload is already at
  *		  @buf + FRAME_UDP4_OFF
  * @buf:		start of the frame

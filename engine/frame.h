@@ -52,6 +52,10 @@ size_t frame_udp(uint8_t *buf, const struct rte_ether_addr *src_mac,
 		 const struct rte_ether_addr *dst_mac, const uint8_t src[INET_ALEN],
 		 const uint8_t dst[INET_ALEN], rte_be16_t sport, rte_be16_t dport,
 		 uint16_t payload_len);
+void frame_udp_mbuf(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
+		    const struct rte_ether_addr *dst_mac,
+		    const uint8_t src[INET_ALEN], const uint8_t dst[INET_ALEN],
+		    rte_be16_t sport, rte_be16_t dport, uint16_t payload_len);
 size_t frame_udp4(uint8_t *buf, const struct rte_ether_addr *src_mac,
 		  const struct rte_ether_addr *dst_mac, rte_be32_t src,
 		  rte_be32_t dst, rte_be16_t sport, rte_be16_t dport,

@@ -187,8 +187,11 @@ void ping_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 		pf->ttl = p->ttl;
 	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - p->l4_off - p->l4_len));
 	msg.msg_iovlen = mbuf_iov(m, p->l4_off, iov, PORT_TAP_MAX_SEGS);
-	if (!msg.msg_iovlen || sockerr_sendmsg(pf->f.fd, &msg) < 0)
+	if (!msg.msg_iovlen || sockerr_sendmsg(pf->f.fd, &msg) < 0) {
 		counters_drop(&w->ctr, DROP_PING_SEND_FAILED);
+		if (msg.msg_iovlen)
+			worker_send_unreach(w, pidx, m, p, errno);
+	}
 	pf->last_tsc = rte_rdtsc();
 out:
 	rte_pktmbuf_free(m);

@@ -163,6 +163,7 @@ int broth_engine_add_guest(struct broth_engine *e,
 		return rc;
 	}
 	__atomic_store_n(&e->ports[i].active, true, __ATOMIC_RELEASE);
+	engine_wake(&e->sp.sleeping, e->sp.wake_fd);	/* its first RAs */
 	for (unsigned k = 0; k < vc->n_fwd; k++)
 		if ((rc = broth_engine_add_fwd(e, vc->name, &vc->fwd[k], err,
 					       errlen))) {

@@ -208,31 +208,15 @@ void udp_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - p->payload_off -
 				       p->payload_len));
 	msg.msg_iovlen = mbuf_iov(m, p->payload_off, iov, PORT_TAP_MAX_SEGS);
-	if (p->payload_len && !msg.msg_iovlen)
+	if (p->payload_len && !msg.msg_iovlen) {
 		counters_drop(&w->ctr, DROP_ETH_MULTISEG);
-	else if (sockerr_sendmsg(u->f.fd, &msg) < 0 && errno != EMSGSIZE)
+	} else if (sockerr_sendmsg(u->f.fd, &msg) < 0 && errno != EMSGSIZE) {
 		counters_drop(&w->ctr, DROP_UDP_SEND_FAILED);
+		worker_send_unreach(w, pidx, m, p, errno);
+	}
 	u->last_tsc = rte_rdtsc();
 out:
 	rte_pktmbuf_free(m);
-}
-
-/* Headers of a datagram to the guest; payload is in @m at u->payload_off */
-static void udp_headers(struct udp_flow *u, const struct vnet *vn,
-			struct rte_mbuf *m, const uint8_t src[INET_ALEN],
-			rte_be16_t sport, uint16_t len)
-{
-	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
-	uint16_t l4 = frame_eth_ip(buf, &vn->gw_mac, &u->guest_mac, src,
-				   u->f.key.gaddr, IPPROTO_UDP, 64,
-				   (uint16_t)(sizeof(struct rte_udp_hdr) + len));
-	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(buf + l4);
-
-	uh->src_port = sport;
-	uh->dst_port = u->f.key.gport;
-	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*uh) + len));
-	uh->dgram_cksum = 0;
-	uh->dgram_cksum = frame_l4_cksum(m, l4);
 }
 
 static void udp_to_guest(struct worker *w, struct udp_flow *u,
@@ -254,7 +238,8 @@ static void udp_to_guest(struct worker *w, struct udp_flow *u,
 	}
 	inet_sa_get(from, src, &sport);
 	vnet_guest_src(vn, src, u->gw_ll, src);
-	udp_headers(u, vn, m, src, sport, (uint16_t)len);
+	frame_udp_mbuf(m, &vn->gw_mac, &u->guest_mac, src, u->f.key.gaddr, sport,
+		       u->f.key.gport, (uint16_t)len);
 	worker_send_mtu(w, u->f.pidx, m);
 }
 

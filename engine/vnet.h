@@ -66,6 +66,8 @@ struct vnet {
 	unsigned n_search;
 
 	struct dhcp_lease lease;	/* slow path only */
+	uint64_t ra_next_tsc;		/* slow path: next unsolicited RA */
+	unsigned ra_sent;
 
 	bool no_host_loopback;		/* the gateway does not reach host lo */
 	bool guest_mac_fixed;		/* fixed_mac is known from the port or

@@ -248,6 +248,34 @@ void worker_send_icmp_error(struct worker *w, unsigned pidx,
 }
 
 /**
+ * worker_send_unreach() - "destination unreachable" for a guest packet the
+ *			   host could not send (no route)
+ * @w:		worker
+ * @pidx:	port of the guest
+ * @m:		the packet (its first segment is quoted)
+ * @p:		its parse
+ * @err:	errno of the host's send: ENETUNREACH, EHOSTUNREACH; others
+ *		are ignored
+ */
+void worker_send_unreach(struct worker *w, unsigned pidx,
+			 const struct rte_mbuf *m, const struct pkt *p, int err)
+{
+	const struct vnet *vn = w->e->ports[pidx].vn;
+	uint8_t gw[INET_ALEN];
+	bool net = err == ENETUNREACH;
+
+	if (err != ENETUNREACH && err != EHOSTUNREACH)
+		return;
+	vnet_gateway_for(vn, p->saddr, gw);
+	/* ICMP: 3, 0 net / 1 host; ICMPv6: 1, 0 no route / 3 address */
+	worker_send_icmp_error(w, pidx, gw,
+			       &((const struct rte_ether_hdr *)p->data)->src_addr,
+			       p->v6 ? 1 : 3, p->v6 ? (net ? 0 : 3) : !net, 0,
+			       p->data + p->l3_off,
+			       RTE_MIN(p->l3_len, (uint32_t)(m->data_len - p->l3_off)));
+}
+
+/**
  * worker_arp_guest() - ask for the guest's MAC on port @pidx
  * @w:		worker
  * @pidx:	port index
@@ -546,8 +574,8 @@ static unsigned worker_drain_rings(struct worker *w)
 
 	n = rte_ring_sc_dequeue_burst(w->tx_ring, (void **)pkts, ENGINE_BURST,
 				      NULL);
-	for (unsigned i = 0; i < n; i++)
-		worker_send(w, w->e->port_idx[pkts[i]->port], pkts[i]);
+	for (unsigned i = 0; i < n; i++)	/* DNS answers may be large */
+		worker_send_mtu(w, w->e->port_idx[pkts[i]->port], pkts[i]);
 	total = n;
 
 	n = rte_ring_sc_dequeue_burst(w->handoff, (void **)pkts, ENGINE_BURST,

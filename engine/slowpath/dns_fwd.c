@@ -36,6 +36,7 @@
 #include "engine.h"
 #include "frame.h"
 #include "inet.h"
+#include "mbuf_chain.h"
 
 #define DNS_FWD_PENDING		4096
 #define DNS_FWD_TIMEOUT_MS	2000
@@ -84,24 +85,43 @@ static size_t dns_fwd_frame(const struct vnet *vn, const struct dns_pending *pe,
 			 RTE_BE16(DNS_PORT), pe->gport, (uint16_t)msg_len);
 }
 
-/* Hand a finished reply to the worker that will send it */
+/*
+ * Hand a finished reply to the worker that will send it. An answer larger
+ * than one mbuf becomes a chain, and the worker fragments it at the guest's
+ * MTU, as it would any UDP datagram from the host: an EDNS client asked for
+ * that size.
+ */
 static void dns_fwd_emit(struct slowpath *sp, const struct dns_pending *pe,
 			 const uint8_t *msg, size_t len)
 {
 	struct port *pt = &sp->e->ports[pe->pidx];
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pt->pool);
 	uint16_t off = frame_udp_off(pe->gaddr);
-	uint8_t *out;
+	struct rte_mbuf *m;
+	uint32_t first;
 
-	if (!m || rte_pktmbuf_tailroom(m) < off + len ||
-	    off - FRAME_ETH_LEN + len > pt->vn->mtu) {
-		counters_drop(&sp->ctr, m ? DROP_DNS_TOO_BIG : DROP_NO_MBUF);
+	if (!__atomic_load_n(&pt->active, __ATOMIC_ACQUIRE))
+		return;			/* the guest was removed meanwhile */
+	if (off + len > UINT16_MAX) {
+		counters_drop(&sp->ctr, DROP_DNS_TOO_BIG);
+		return;
+	}
+	m = rte_pktmbuf_alloc(pt->pool);
+	if (!m) {
+		counters_drop(&sp->ctr, DROP_NO_MBUF);
+		return;
+	}
+	first = RTE_MIN((uint32_t)len, (uint32_t)(rte_pktmbuf_tailroom(m) - off));
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *) + off, msg, first);
+	m->data_len = (uint16_t)(off + first);
+	m->pkt_len = m->data_len;
+	if (len > first && mbuf_append_copy(pt->pool, m, msg + first,
+					    (uint32_t)(len - first))) {
+		counters_drop(&sp->ctr, DROP_NO_MBUF);
 		rte_pktmbuf_free(m);
 		return;
 	}
-	out = rte_pktmbuf_mtod(m, uint8_t *);
-	memcpy(out + off, msg, len);
-	m->data_len = m->pkt_len = (uint32_t)dns_fwd_frame(pt->vn, pe, out, len);
+	frame_udp_mbuf(m, &pt->vn->gw_mac, &pe->mac, pe->srv, pe->gaddr,
+		       RTE_BE16(DNS_PORT), pe->gport, (uint16_t)len);
 	m->port = pt->port_id;
 	slowpath_send(sp, m, pe->worker);
 }
@@ -185,16 +205,22 @@ static bool dns_fwd_send(struct slowpath *sp, struct dns_pending *pe,
 }
 
 /*
- * The upstream stayed silent: ask the next one, with the question alone
- * (an EDNS record, if any, was not kept), before giving up.
+ * The upstream stayed silent or refused the send: ask the next ones, with
+ * the question alone (an EDNS record, if any, was not kept), before giving
+ * up. A send that fails (no route to that upstream) moves on at once.
  */
 static bool dns_fwd_next_upstream(struct slowpath *sp, struct dns_pending *pe)
 {
-	if (pe->up + 1u >= sp->e->n_dns_up || pe->qlen < DNS_HDR_LEN)
+	if (pe->qlen < DNS_HDR_LEN)
 		return false;
-	pe->up++;
 	pe->q[10] = pe->q[11] = 0;	/* ARCOUNT */
-	return dns_fwd_send(sp, pe, pe->q, pe->qlen);
+	while (pe->up + 1u < sp->e->n_dns_up) {
+		pe->up++;
+		if (dns_fwd_send(sp, pe, pe->q, pe->qlen))
+			return true;
+		counters_drop(&sp->ctr, DROP_DNS_UPSTREAM_SEND);
+	}
+	return false;
 }
 
 /**
@@ -247,8 +273,15 @@ enum drop_reason dns_fwd_query(struct slowpath *sp, struct vnet *vn,
 	pe->qlen = q.qlen;
 	memcpy(pe->q, msg, RTE_MIN((size_t)q.qlen, sizeof(pe->q)));
 	if (!dns_fwd_send(sp, pe, msg, p->payload_len)) {
-		dns_fwd_release(d, pe);
-		return DROP_DNS_UPSTREAM_SEND;
+		counters_drop(&sp->ctr, DROP_DNS_UPSTREAM_SEND);
+		if (!dns_fwd_next_upstream(sp, pe)) {	/* none takes it */
+			dns_fwd_release(d, pe);
+			n = dns_build_error(&q, msg, DNS_RCODE_SERVFAIL, out + off,
+					    cap - off);
+			if (n > 0)
+				*out_len = dns_fwd_frame(vn, &tmp, out, (size_t)n);
+			return DROP_NONE;
+		}
 	}
 	counters_add(&sp->ctr.dns_forwarded, 1);
 	return DROP_NONE;

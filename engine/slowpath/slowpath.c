@@ -135,20 +135,32 @@ static void slowpath_frame(struct slowpath *sp, struct rte_mbuf *m)
 }
 
 #define SLOWPATH_TICK_MS	250	/* DNS timeouts are checked this often */
-#define SLOWPATH_RA_FIRST_S	2	/* first unsolicited RA after start */
+#define SLOWPATH_RA_INITIAL	3	/* RFC 4861 §6.2.4 MAX_INITIAL_RTR_ADVERTISEMENTS */
+#define SLOWPATH_RA_INITIAL_S	4	/* between them: a guest coming up soon
+					 * after its port hears one */
 
-/* Unsolicited router advertisements (RFC 4861 §6.2.4) on every port */
+/*
+ * Unsolicited router advertisements (RFC 4861 §6.2.4): each port gets three
+ * once it is served (also a guest added at runtime), then one every
+ * NDP_RA_INTERVAL_S. A guest's Router Solicitation is answered at once
+ * anyway; these are for guests that do not ask.
+ */
 static void slowpath_ra_tick(struct slowpath *sp, uint64_t now)
 {
-	if (now < sp->next_ra)
-		return;
-	sp->next_ra = now + rte_get_tsc_hz() * NDP_RA_INTERVAL_S;
+	uint64_t hz = rte_get_tsc_hz();
+
 	for (unsigned i = 0; i < sp->e->n_ports; i++) {
 		struct port *pt = &sp->e->ports[i];
+		struct vnet *vn = pt->vn;
 		struct rte_mbuf *m;
 
-		if (!__atomic_load_n(&pt->active, __ATOMIC_ACQUIRE))
+		if (!__atomic_load_n(&pt->active, __ATOMIC_ACQUIRE) ||
+		    now < vn->ra_next_tsc)
 			continue;
+		vn->ra_next_tsc = now + hz * (vn->ra_sent < SLOWPATH_RA_INITIAL - 1 ?
+					      SLOWPATH_RA_INITIAL_S :
+					      NDP_RA_INTERVAL_S);
+		vn->ra_sent++;
 		m = rte_pktmbuf_alloc(pt->pool);
 		if (!m || rte_pktmbuf_tailroom(m) < NDP_RA_MAX) {
 			counters_drop(&sp->ctr, DROP_NO_MBUF);
@@ -165,8 +177,15 @@ static void slowpath_ra_tick(struct slowpath *sp, uint64_t now)
 /* Milliseconds the slow path may sleep: until the next RA or DNS tick */
 static int slowpath_sleep_ms(struct slowpath *sp)
 {
-	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
-	uint64_t ms = sp->next_ra > now ? (sp->next_ra - now) * 1000 / hz + 1 : 0;
+	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz(), next = UINT64_MAX, ms;
+
+	for (unsigned i = 0; i < sp->e->n_ports; i++)
+		if (__atomic_load_n(&sp->e->ports[i].active, __ATOMIC_ACQUIRE))
+			next = RTE_MIN(next, sp->e->vnets[i].ra_next_tsc);
+	if (next == UINT64_MAX)
+		ms = INT32_MAX;
+	else
+		ms = next > now ? (next - now) * 1000 / hz + 1 : 0;
 
 	if (dns_fwd_pending(sp) && ms > SLOWPATH_TICK_MS)
 		ms = SLOWPATH_TICK_MS;
@@ -209,7 +228,6 @@ void *slowpath_main(void *arg)
 	struct rte_mbuf *pkts[ENGINE_BURST];
 
 	pthread_setname_np(pthread_self(), "broth-slow");
-	sp->next_ra = rte_rdtsc() + rte_get_tsc_hz() * SLOWPATH_RA_FIRST_S;
 	if (rte_thread_register())
 		BLOG(WARNING, "slow path: no lcore id, mempool caches off");
 	while (!engine_quitting(sp->e)) {

@@ -6,13 +6,14 @@
 GET /NAME  serves DIR/NAME with a Content-Length (404 if missing).
 PUT /ANY   reads the body (Content-Length, or chunked) and answers
            "<sha256 hex> <bytes>\\n"; nothing is stored.
-Threaded, quiet (no access log), binds ADDR (default 127.0.0.1):PORT.
-Exits on SIGTERM/SIGINT.
+Threaded, quiet (no access log), binds ADDR (default 127.0.0.1):PORT; an
+IPv6 ADDR (e.g. ::1) makes it an IPv6 server. Exits on SIGTERM/SIGINT.
 """
 import hashlib
 import http.server
 import os
 import signal
+import socket
 import socketserver
 import sys
 
@@ -98,6 +99,8 @@ def main():
     port, root = int(sys.argv[1]), sys.argv[2]
     addr = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if ":" in addr:
+        Server.address_family = socket.AF_INET6
     srv = Server((addr, port), Handler)
     srv.root = root
     try:

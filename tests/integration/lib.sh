@@ -333,6 +333,68 @@ snmp() {
 		if ($i == f) c = i; h = 1 } else if (c) print $c }' /proc/net/snmp
 }
 
+# --- IPv6: SLAAC in the guest ----------------------------------------------
+
+# The default IPv6 plan of a vnet (--net6): the /64 PREFIX is written with its
+# trailing "::", so the gateway is ${PREFIX}1 and the DHCPv6 address ${PREFIX}2
+# shellcheck disable=SC2034	# for the tests
+NET6_DEFAULT=fd00:b0:7d::
+GW6_LL=fe80::1
+
+# guest_addrs6 NS IF [SCOPE [FLAGS...]]: IPv6 addresses/prefix on IF in SCOPE
+# (default global), space separated; FLAGS filter like "ip addr show"
+# (tentative, -tentative, dadfailed, ...)
+guest_addrs6() {
+	local ns=$1 ifn=$2 scope=${3:-global}
+	shift $(($# < 3 ? $# : 3))
+	ip -n "$ns" -6 -o addr show dev "$ifn" scope "$scope" "$@" 2>/dev/null |
+		awk '{ printf "%s%s", s, $4; s = " " }'
+}
+
+# guest_slaac_addr NS IF PREFIX: the guest's address in PREFIX/64 that passed
+# DAD (neither tentative nor dadfailed), "" if none
+guest_slaac_addr() {
+	ip -n "$1" -6 -o addr show dev "$2" to "$3/64" scope global -tentative -dadfailed 2>/dev/null |
+		awk 'NR == 1 { sub(/\/.*/, "", $4); print $4 }'
+}
+
+# _slaac_ready NS IF PREFIX: an address in PREFIX/64 past DAD, the link-local
+# address past DAD, and the default route via fe80::1 on IF
+_slaac_ready() {
+	[ -n "$(guest_slaac_addr "$1" "$2" "$3")" ] &&
+		[ -n "$(guest_addrs6 "$1" "$2" link -tentative -dadfailed)" ] &&
+		ip -n "$1" -6 route show default 2>/dev/null | grep -q "via $GW6_LL dev $2 "
+}
+
+# wait_slaac NS IF PREFIX [SECONDS]: wait (default 10 s) until the guest has
+# configured itself from broth's Router Advertisements (_slaac_ready); sets
+# SLAAC_ADDR. The guest netns must accept RAs (accept_ra 1, not forwarding:
+# the defaults of a new netns).
+wait_slaac() {
+	local ns=$1 ifn=$2 prefix=$3 secs=${4:-10}
+	if ! wait_until "$secs" _slaac_ready "$ns" "$ifn" "$prefix"; then
+		ip -n "$ns" -6 addr show dev "$ifn" | sed 's/^/  | /' >&2
+		ip -n "$ns" -6 route show | sed 's/^/  | /' >&2
+		fail_stats "no SLAAC address in $prefix/64 and default route via $GW6_LL on $ifn after ${secs}s"
+	fi
+	SLAAC_ADDR=$(guest_slaac_addr "$ns" "$ifn" "$prefix")
+	pass "SLAAC: $SLAAC_ADDR on $ifn, default route via $GW6_LL"
+}
+
+# wait_ll NS IF [SECONDS]: wait (default 10 s) until IF's link-local address
+# passed DAD (a DHCPv6 client needs it)
+_ll_ready() { [ -n "$(guest_addrs6 "$1" "$2" link -tentative -dadfailed)" ]; }
+wait_ll() {
+	wait_until "${3:-10}" _ll_ready "$1" "$2" ||
+		fail "no link-local address past DAD on $2 in $1 after ${3:-10}s"
+}
+
+# snmp6 NS FIELD: a counter of /proc/net/snmp6 in NS, e.g. Ip6ReasmOKs,
+# Icmp6InDestUnreachs (empty if there is no such field)
+snmp6() {
+	ip netns exec "$1" awk -v f="$2" '$1 == f { print $2 }' /proc/net/snmp6
+}
+
 # --- a routed path beyond the host netns -----------------------------------
 
 # Addresses of new_routed_path's chain
@@ -438,6 +500,14 @@ stat_tcp() {
 stat_drop() {
 	local v
 	v=$(printf '%s\n' "$2" | sed -n "s/^stats: workers total:   drop $1 \\([0-9]*\\)$/\\1/p" | tail -n 1)
+	printf '%s\n' "${v:-0}"
+}
+
+# stat_sp_drop NAME DUMP: drop counter NAME of the slow path in DUMP (0 if
+# absent): NDP, DHCPv4/v6 and DNS frames end there
+stat_sp_drop() {
+	local v
+	v=$(printf '%s\n' "$2" | sed -n "s/^stats: slowpath:   drop $1 \\([0-9]*\\)$/\\1/p" | tail -n 1)
 	printf '%s\n' "${v:-0}"
 }
 

@@ -2,8 +2,9 @@
 """tcp_client.py - guest-side TCP clients for broth's TCP tests.
 
     tcp_client.py probe ADDR PORT [TIMEOUT]
-        one connect(); prints "<outcome> <ms>" where outcome is connected,
-        refused, timeout or the errno name; exit 0 (the test judges)
+        one connect() to an IPv4 or IPv6 ADDR; prints "<outcome> <ms>" where
+        outcome is connected, refused, timeout or the errno name; exit 0 (the
+        test judges)
     tcp_client.py many ADDR PORT N SIZE HOLDFILE GOFILE
         N connections open at once; each sends SIZE unique bytes and checks
         the echo; with all N still open writes "<connected> <echoed>" to
@@ -41,11 +42,13 @@ def connect(addr, port):
 
 
 def mode_probe(addr, port, timeout="2"):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPv4 or IPv6 (a link-local address may carry its zone: fe80::1%eth0)
+    family, _, _, _, sa = socket.getaddrinfo(addr, int(port), type=socket.SOCK_STREAM)[0]
+    s = socket.socket(family, socket.SOCK_STREAM)
     s.settimeout(float(timeout))
     t0 = time.monotonic()
     try:
-        s.connect((addr, int(port)))
+        s.connect(sa)
         what = "connected"
     except ConnectionRefusedError:
         what = "refused"

@@ -3,20 +3,30 @@
 
     udp_echo.py server PORT [--count N] [--timeout S] [--bind ADDR] [--silent]
         bind ADDR:PORT (default 127.0.0.1) and send every datagram back to its
-        sender (with --silent: read and drop it);
+        sender (with --silent: read and drop it); a pull request (see pull)
+        is answered with the datagram it asks for instead;
         exit after N datagrams (default: unbounded), after S seconds
         without a datagram (default 30), or on SIGTERM; prints
         "echo: served N, bytes B"
     udp_echo.py client ADDR PORT N [--timeout S] [--retries R] [--window W]
+                       [--max-size M]
         send N datagrams whose sizes cycle through SIZES (below), each with
         deterministic content, and check every echo byte for byte; a
         datagram whose echo does not come within S seconds (default 0.5) is
         sent again, at most R times (default 3). W datagrams (default 1) are
         in flight at once. Prints "ok sent N, echoed E, lost L, mismatched M,
         retries T, bytes B in Xs" (or FAIL ...); exit 0 only on "ok" (lost 0,
-        mismatched 0)
-    udp_echo.py sizes N
+        mismatched 0). --max-size M folds the sizes into 1..M (a size s above
+        M becomes (s - 1) % M + 1), e.g. to stay within one IPv6 frame
+    udp_echo.py sizes N [--max-size M]
         print the size sequence the client uses, one per line
+    udp_echo.py pull ADDR PORT SIZE N [--timeout S] [--retries R]
+        N small requests (18 bytes), each asking the server for datagram seq
+        of SIZE bytes (the client's content for seq); each answer must come
+        within S seconds (default 1; asked again at most R times, default 3)
+        and match byte for byte: large answers to small requests (IPv6
+        fragmentation toward the guest). Prints "ok N/N pulled, bytes B" or
+        FAIL
     udp_echo.py refused ADDR PORT [--timeout S]
         a connected UDP socket sends one datagram to ADDR:PORT; prints
         "refused" when recv() fails with ECONNREFUSED, else what happened
@@ -30,12 +40,15 @@
         K sockets, each from its own source port, send one datagram to
         ADDR:PORT and wait for the echo; prints "ok K/K echoed" or FAIL
 
+ADDR may be IPv4 or IPv6 (also link-local with a zone, fe80::1%eth0).
+
 Every wait is bounded; the seed is fixed, so runs are reproducible.
 """
 import argparse
 import errno
 import random
 import select
+import struct
 import signal
 import socket
 import sys
@@ -46,12 +59,13 @@ FIXED_SIZES = [1, 2, 100, 1472, 1473, 1500, 8000, 9000, 30000, 65000,
                3, 4, 5, 548, 1471, 1480, 1481, 2944, 2945, 64999, 16384]
 MAX_SIZE = 65000
 SEED = 0xB207
+PULL_MAGIC = b"BROTH-PULL"     # + seq, size (2 x 4 bytes): a pull request
 
 
-def sizes(n):
+def sizes(n, max_size=MAX_SIZE):
     """the size of datagram i for i in 0..n-1: FIXED_SIZES, then a
     reproducible mix: half uniform in 1..MAX_SIZE, half log-uniform (many
-    small and around-MTU sizes)"""
+    small and around-MTU sizes); sizes above max_size are folded into it"""
     rng = random.Random(SEED)
     out = []
     for i in range(n):
@@ -61,7 +75,18 @@ def sizes(n):
             out.append(rng.randint(1, MAX_SIZE))
         else:
             out.append(min(MAX_SIZE, max(1, int(2 ** rng.uniform(0, 16)))))
-    return out
+    return [s if s <= max_size else (s - 1) % max_size + 1 for s in out]
+
+
+def udp_socket(addr):
+    """an unbound UDP socket of ADDR's family, its sockaddr for ADDR:port"""
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    return socket.socket(family, socket.SOCK_DGRAM)
+
+
+def sockaddr(addr, port):
+    """(addr, port) for IPv4, the 4-tuple with the zone for IPv6"""
+    return socket.getaddrinfo(addr, port, type=socket.SOCK_DGRAM)[0][4]
 
 
 _POOL = random.Random(SEED + 1).randbytes(2 * MAX_SIZE + 4096)
@@ -79,10 +104,10 @@ def payload(seq, size):
 
 
 def mode_server(port, count, timeout, bind, silent=False):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = udp_socket(bind)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
-    s.bind((bind, port))
+    s.bind(sockaddr(bind, port))
     served = nbytes = 0
     stop = False
 
@@ -104,7 +129,10 @@ def mode_server(port, count, timeout, bind, silent=False):
         except InterruptedError:
             continue
         last = time.monotonic()
-        if silent:
+        if len(data) == len(PULL_MAGIC) + 8 and data.startswith(PULL_MAGIC):
+            seq, size = struct.unpack("!II", data[len(PULL_MAGIC):])
+            data = payload(seq, min(size, MAX_SIZE))
+        elif silent:
             served += 1
             nbytes += len(data)
             continue
@@ -119,13 +147,13 @@ def mode_server(port, count, timeout, bind, silent=False):
     return 0
 
 
-def mode_client(addr, port, n, timeout, retries, window):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def mode_client(addr, port, n, timeout, retries, window, max_size=MAX_SIZE):
+    s = udp_socket(addr)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
-    s.connect((addr, port))
+    s.connect(sockaddr(addr, port))
     s.setblocking(False)
-    sz = sizes(n)
+    sz = sizes(n, max_size)
     want = {}          # seq -> (payload, sent_at, tries) for in-flight ones
     done = set()       # seqs already echoed (late duplicates are ignored)
     echoed = lost = mismatched = total_retries = nbytes = 0
@@ -209,9 +237,47 @@ def mode_client(addr, port, n, timeout, retries, window):
     return 0
 
 
+def mode_pull(addr, port, size, n, timeout, retries):
+    s = udp_socket(addr)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    s.connect(sockaddr(addr, port))
+    s.settimeout(timeout)
+    ok = nbytes = asked = 0
+    bad = []
+    t0 = time.monotonic()
+    for seq in range(n):
+        want = payload(seq, size)
+        req = PULL_MAGIC + struct.pack("!II", seq, size)
+        for _ in range(retries + 1):
+            s.send(req)
+            asked += 1
+            try:
+                while True:
+                    data = s.recv(1 << 16)
+                    if data == want:
+                        break
+                    if len(bad) < 5:
+                        bad.append(f"seq {seq}: got {len(data)} bytes, "
+                                   f"head {data[:8].hex()}")
+            except socket.timeout:
+                continue
+            except OSError as e:
+                print(f"FAIL recv: {e!r}", flush=True)
+                return 1
+            ok += 1
+            nbytes += len(data)
+            break
+    for b in bad:
+        print(f"unexpected: {b}", flush=True)
+    line = (f"{ok}/{n} pulled, {size} bytes each, {asked} requests, "
+            f"bytes {nbytes} in {time.monotonic() - t0:.1f}s")
+    print(("ok " if ok == n else "FAIL ") + line, flush=True)
+    return 0 if ok == n else 1
+
+
 def mode_refused(addr, port, timeout):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.connect((addr, port))
+    s = udp_socket(addr)
+    s.connect(sockaddr(addr, port))
     s.settimeout(timeout)
     t0 = time.monotonic()
     try:
@@ -230,14 +296,14 @@ def mode_refused(addr, port, timeout):
 
 
 def mode_alternate(addr, port_open, port_closed, n, timeout):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = udp_socket(addr)
     s.settimeout(timeout)
     ok = 0
     missed = []
     for i in range(n):
         msg = f"alternate-{i}".encode()
-        s.sendto(b"nobody", (addr, port_closed))
-        s.sendto(msg, (addr, port_open))
+        s.sendto(b"nobody", sockaddr(addr, port_closed))
+        s.sendto(msg, sockaddr(addr, port_open))
         try:
             while True:
                 data, _ = s.recvfrom(2048)
@@ -263,9 +329,9 @@ def mode_ports(addr, port, k, timeout):
     ok = 0
     try:
         for i in range(k):
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s = udp_socket(addr)
             s.settimeout(timeout)
-            s.connect((addr, port))
+            s.connect(sockaddr(addr, port))
             socks.append(s)
             msg = f"port-{i}-{s.getsockname()[1]}".encode()
             for _ in range(3):
@@ -301,8 +367,17 @@ def main():
     p.add_argument("--timeout", type=float, default=0.5)
     p.add_argument("--retries", type=int, default=3)
     p.add_argument("--window", type=int, default=1)
+    p.add_argument("--max-size", type=int, default=MAX_SIZE)
     p = sub.add_parser("sizes")
     p.add_argument("n", type=int)
+    p.add_argument("--max-size", type=int, default=MAX_SIZE)
+    p = sub.add_parser("pull")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("size", type=int)
+    p.add_argument("n", type=int)
+    p.add_argument("--timeout", type=float, default=1.0)
+    p.add_argument("--retries", type=int, default=3)
     p = sub.add_parser("refused")
     p.add_argument("addr")
     p.add_argument("port", type=int)
@@ -322,11 +397,16 @@ def main():
     if a.mode == "server":
         return mode_server(a.port, a.count, a.timeout, a.bind, a.silent)
     if a.mode == "client":
-        return mode_client(a.addr, a.port, a.n, a.timeout, a.retries, a.window)
+        return mode_client(a.addr, a.port, a.n, a.timeout, a.retries, a.window,
+                           a.max_size)
     if a.mode == "sizes":
-        for x in sizes(a.n):
+        for x in sizes(a.n, a.max_size):
             print(x)
         return 0
+    if a.mode == "pull":
+        if not 1 <= a.size <= MAX_SIZE:
+            ap.error(f"pull: SIZE must be 1..{MAX_SIZE}")
+        return mode_pull(a.addr, a.port, a.size, a.n, a.timeout, a.retries)
     if a.mode == "refused":
         return mode_refused(a.addr, a.port, a.timeout)
     if a.mode == "alternate":

@@ -44,6 +44,18 @@ assert_eq "ICMP destination unreachable received by the guest" "$N" "$got"
 relayed=$(printf '%s\n' "$stats" | sed -n 's/^stats: workers total:   udp .* icmp_errors_relayed \([0-9]*\)$/\1/p')
 assert_eq "icmp_errors_relayed" "$N" "${relayed:-0}"
 
+# no route on the host (192.0.2.1, TEST-NET-1): the host's send fails at
+# once, and the guest hears "net unreachable" from the gateway
+before=$(snmp "$GUESTNS" Icmp InDestUnreachs)
+gexec "$PYTHON" -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(3):
+    s.sendto(b"x", ("192.0.2.1", 9))'
+unreachs_at_least() { [ "$(snmp "$GUESTNS" Icmp InDestUnreachs)" -ge "$1" ]; }
+wait_until 3 unreachs_at_least $((before + 3)) ||
+	fail "no ICMP unreachable for datagrams the host cannot route ($(snmp "$GUESTNS" Icmp InDestUnreachs) vs $before)"
+pass "3 datagrams to an unroutable address: 3 ICMP destination unreachable"
+
 kill -TERM "$ECHO_PID"
 wait_exit "$ECHO_PID" 5 || fail "echo server did not stop"
 stop_broth
