@@ -7,10 +7,13 @@
         (10.0.0.1 by default), RATE per second for SECONDS (at most --count
         frames), PCT % of them to port P (a listener that never accepts).
     flood.py replay IFACE GWMAC SECONDS [--count N] [--seed S] DIR...
-        every *.bin under the DIRs (the fuzz corpora), plus truncations and
-        byte mutations of them, at full speed (at most --count frames, at
-        most SECONDS); the Ethernet addresses of frame-sized seeds are set to
-        the gateway's and the interface's, so broth parses them.
+        every *.bin under the DIRs (the fuzz corpora; the DNS messages of a
+        corpus named dns go to the gateway's port 53 in UDP frames), plus
+        truncations and byte mutations of them (some with their checksums
+        made right again, so the mutation reaches the ARP, DHCP and DNS
+        parsers), at full speed (at most --count frames, at most SECONDS);
+        the Ethernet addresses are set to the gateway's (10 % broadcast) and
+        the interface's, so broth takes them.
     flood.py mutants N SEED DIR... prints a summary of N generated mutants
         (for debugging the generator; sends nothing)
 
@@ -127,26 +130,64 @@ def mode_syn(a):
     return 0
 
 
-def load_seeds(dirs):
+def udp_frame(dmac, smac, src, dst, sport, dport, payload):
+    seg = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(seg), 0x4242, 0x4000,
+                      64, 17, 0, src, dst)
+    return fix_csums(bytearray(dmac + smac + b"\x08\x00" + hdr + seg))
+
+
+def fix_csums(b):
+    """make the IPv4 header and TCP/UDP/ICMP checksums of frame b right again
+    (as far as its lengths allow), so a mutation reaches the parsers behind"""
+    if len(b) < 34 or b[12:14] != b"\x08\x00" or b[14] >> 4 != 4:
+        return b
+    ihl = (b[14] & 15) * 4
+    if ihl < 20 or len(b) < 14 + ihl:
+        return b
+    b[24:26] = b"\0\0"
+    b[24:26] = struct.pack("!H", csum(bytes(b[14:14 + ihl])))
+    tot = struct.unpack("!H", b[16:18])[0]
+    end = min(len(b), 14 + tot)
+    l4, proto = 14 + ihl, b[23]
+    off = {6: 16, 17: 6, 1: 2}.get(proto)
+    if off is None or end < l4 + off + 2:
+        return b
+    b[l4 + off:l4 + off + 2] = b"\0\0"
+    seg = bytes(b[l4:end])
+    ph = bytes(b[26:34]) + struct.pack("!BBH", 0, proto, len(seg))
+    ck = csum(seg) if proto == 1 else csum(ph + seg)
+    if proto == 17 and ck == 0:
+        ck = 0xffff
+    b[l4 + off:l4 + off + 2] = struct.pack("!H", ck)
+    return b
+
+
+def load_seeds(dirs, dmac, smac):
+    """the *.bin files under dirs; a corpus named dns holds DNS messages,
+    which become queries to the gateway's port 53"""
     seeds = []
     for d in dirs:
+        dns = os.path.basename(os.path.normpath(d)) == "dns"
         for p in sorted(glob.glob(os.path.join(d, "*.bin"))):
             with open(p, "rb") as f:
                 b = f.read()
+            if dns:
+                b = bytes(udp_frame(dmac, smac, socket.inet_aton("10.0.0.2"),
+                                    socket.inet_aton("10.0.0.1"), 40000 + len(seeds),
+                                    53, b))
             if b:
                 seeds.append(b)
     return seeds
 
 
-def mutants(seeds, n, seed, dmac=None, smac=None):
+def mutants(seeds, n, seed, dmac, smac):
     """n frames: seeds, their truncations and byte mutations (deterministic)"""
     rnd = random.Random(seed)
     out = []
     for k in range(n):
         b = bytearray(seeds[k % len(seeds)])
-        if len(b) < 14:  # a DNS message or such: wrap it as a UDP payload
-            b = bytearray(14) + b
-        kind = k % 5
+        kind = k % 6
         if kind == 1:    # truncated anywhere, headers included
             b = b[:rnd.randrange(0, len(b))]
         elif kind == 2:  # a few random bytes changed
@@ -156,9 +197,16 @@ def mutants(seeds, n, seed, dmac=None, smac=None):
             for _ in range(rnd.randrange(1, 4)):
                 j = rnd.randrange(12, min(len(b), 60))
                 b[j] = rnd.randrange(256)
-        elif kind == 4:  # garbage tail or a long run of the same byte
+        elif kind == 4:  # garbage tail
             b += bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 64)))
-        if len(b) >= 12 and dmac and smac:
+        elif kind == 5:  # bytes past the IP header changed, checksums right
+            for _ in range(rnd.randrange(1, 6)):
+                if len(b) > 42:
+                    b[rnd.randrange(42, len(b))] = rnd.randrange(256)
+            if rnd.random() < 0.5:
+                b = b[:rnd.randrange(min(len(b), 34), len(b) + 1)]
+            b = fix_csums(b)
+        if len(b) >= 12:
             b[0:6] = dmac if rnd.random() < 0.9 else b"\xff" * 6
             b[6:12] = smac
         out.append(bytes(b))
@@ -166,13 +214,13 @@ def mutants(seeds, n, seed, dmac=None, smac=None):
 
 
 def mode_replay(a):
-    seeds = load_seeds(a.dirs)
+    dmac, smac = mac_bytes(a.gwmac), iface_mac(a.iface)
+    seeds = load_seeds(a.dirs, dmac, smac)
     if not seeds:
         print("FAIL no *.bin seeds under " + " ".join(a.dirs), flush=True)
         return 1
-    frames = mutants(seeds, a.distinct, a.seed, mac_bytes(a.gwmac),
-                     iface_mac(a.iface))
-    frames = [f for f in frames if f]   # AF_PACKET refuses empty frames
+    frames = mutants(seeds, a.distinct, a.seed, dmac, smac)
+    frames = [f for f in frames if len(f) >= 14]   # AF_PACKET's minimum
     s = open_sock(a.iface)
     n, errs, dt = send_paced(s, frames, 0, a.seconds, a.count, a.mark)
     print(f"sent {n} frames in {dt:.2f} s ({n / dt:.0f}/s), {errs} send errors, "
@@ -181,8 +229,9 @@ def mode_replay(a):
 
 
 def mode_mutants(a):
-    seeds = load_seeds(a.dirs)
-    ms = mutants(seeds, a.n, a.seed)
+    mac = b"\x02" * 6
+    seeds = load_seeds(a.dirs, mac, mac)
+    ms = mutants(seeds, a.n, a.seed, mac, mac)
     sizes = sorted(len(m) for m in ms)
     print(f"{len(ms)} mutants of {len(seeds)} seeds, sizes {sizes[0]}..{sizes[-1]}")
     return 0
