@@ -76,6 +76,10 @@ ip netns exec "$GUESTNS" "$PYTHON" "$HERE/flood.py" syn eth0 "$GWMAC" "$RATE" "$
 	>"$LOG_DIR/flood.log" 2>&1 </dev/null &
 FLOOD=$!
 track_pid "$FLOOD"
+# ticks PID: CPU time of PID (utime + stime) in clock ticks
+ticks() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'; }
+ticks0_broth=$(ticks "$BROTH_PID") ticks0_flood=$(ticks "$FLOOD") ticks0_client=$(ticks "$CLIENT")
+w0=$(date +%s.%N)
 max_live=0 max_fds=0 max_rss=0 samples=0
 while proc_alive "$FLOOD" && [ "$samples" -lt $((FLOOD_S * 10 + 20)) ]; do
 	stats=$(broth_stats)
@@ -87,13 +91,19 @@ while proc_alive "$FLOOD" && [ "$samples" -lt $((FLOOD_S * 10 + 20)) ]; do
 	[ "$rss" -gt "$max_rss" ] && max_rss=$rss
 	samples=$((samples + 1))
 	sleep 0.2
+	t=$(ticks "$FLOOD")
+	[ -n "$t" ] && ticks1_flood=$t
 done
+ticks1_broth=$(ticks "$BROTH_PID") ticks1_client=$(ticks "$CLIENT")
+w1=$(date +%s.%N)
 wait_exit "$FLOOD" 10 || fail "flood.py still running"
 sed 's/^/  | /' "$LOG_DIR/flood.log"
 [ "$EXIT_RC" -eq 0 ] || fail "flood.py exit status $EXIT_RC"
 read -r t_flood t_flood_end <"$TMP/mark" || fail "flood.py wrote no start and end times"
 proc_alive "$BROTH_PID" || fail "broth died during the flood"
 pass "broth alive after the flood"
+cpu() { awk -v a="$1" -v b="$2" -v w0="$w0" -v w1="$w1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", 100 * (b - a) / hz / (w1 - w0) }'; }
+info "CPU during the flood (% of one core): broth $(cpu "$ticks0_broth" "$ticks1_broth"), SYN sender $(cpu "$ticks0_flood" "${ticks1_flood:-$ticks0_flood}"), stream client $(cpu "$ticks0_client" "$ticks1_client") (sender's kernel time includes the guest's tap transmit)"
 stats=$(broth_stats)
 full=$(stat_drop tcp_flow_table_full "$stats")
 info "flood: $(stat_tcp opened "$stats") connections opened, refused $(stat_drop tcp_connect_refused "$stats"), table full $full, connect timeouts $(stat_drop tcp_connect_timeout "$stats")"
