@@ -12,8 +12,11 @@
 # guest, for SOAK_SECONDS (default 600), all at once:
 #   - TCP downloads of 32 MiB, paced at SOAK_TCP_MBPS (default 16) MiB/s, one
 #     after the other, each byte and the sha256 checked;
-#   - connection churn: SOAK_CPS (default 100) new TCP connections per second,
-#     each echoing 64 bytes;
+#   - connection churn: SOAK_CPS (default 250) new TCP connections per second,
+#     each echoing 64 bytes (250/s opens more than the default --max-flows,
+#     65,536, within 10 minutes: broth's flow hash hands out key slots
+#     round-robin, so its RSS grows until every slot was used once, then
+#     stays flat; see bench/results/2026-11-26-soak.md);
 #   - SOAK_QPS (default 100) DNS queries per second through broth's
 #     forwarder, each from a new source port (so a new UDP mapping);
 #   - SOAK_UDP_PPS (default 200) UDP echoes per second from 8 sockets, one of
@@ -41,7 +44,7 @@ T=$REPO/tests/integration
 DURATION=${SOAK_SECONDS:-600}
 INTERVAL=${SOAK_INTERVAL:-5}
 TCP_MBPS=${SOAK_TCP_MBPS:-16}
-CPS=${SOAK_CPS:-100}
+CPS=${SOAK_CPS:-250}
 QPS=${SOAK_QPS:-100}
 UDP_PPS=${SOAK_UDP_PPS:-200}
 UDP_TIMEOUT=${SOAK_UDP_TIMEOUT:-30}
