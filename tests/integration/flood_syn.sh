@@ -19,7 +19,7 @@
 #   - the loaded/unloaded throughput ratio is printed and must be at least
 #     FLOOD_MIN_PCT (default 0: measured and reported only). The target of
 #     issue 8 is 90 %; on a 2-vCPU machine broth reaches far less at
-#     100,000 SYN/s, see bench/results/2026-11-26-soak.md ("SYN flood");
+#     100,000 SYN/s, see bench/results/2026-11-26-syn-flood.md;
 #   - afterwards every flow drains: tcp opened == closed, fds back to the
 #     baseline.
 . "$(dirname "$0")/lib.sh"
