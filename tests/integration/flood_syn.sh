@@ -77,7 +77,7 @@ ip netns exec "$GUESTNS" "$PYTHON" "$HERE/flood.py" syn eth0 "$GWMAC" "$RATE" "$
 FLOOD=$!
 track_pid "$FLOOD"
 # ticks PID: CPU time of PID (utime + stime) in clock ticks
-ticks() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'; }
+ticks() { { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null || true; } | awk '{ print $12 + $13 }'; }
 ticks0_broth=$(ticks "$BROTH_PID") ticks0_flood=$(ticks "$FLOOD") ticks0_client=$(ticks "$CLIENT")
 w0=$(date +%s.%N)
 max_live=0 max_fds=0 max_rss=0 samples=0
