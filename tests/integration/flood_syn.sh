@@ -111,7 +111,7 @@ read -r t_flood t_flood_end <"$TMP/mark" || fail "flood.py wrote no start and en
 proc_alive "$BROTH_PID" || fail "broth died during the flood"
 pass "broth alive after the flood"
 cpu() { awk -v a="$1" -v b="$2" -v w0="$w0" -v w1="$w1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", 100 * (b - a) / hz / (w1 - w0) }'; }
-info "CPU during the flood (% of one core): broth $(cpu "$ticks0_broth" "$ticks1_broth"), SYN sender $(cpu "$ticks0_flood" "${ticks1_flood:-$ticks0_flood}"), stream client $(cpu "$ticks0_client" "$ticks1_client") (sender's kernel time includes the guest's tap transmit)"
+info "CPU during the flood (% of one core): broth $(cpu "$ticks0_broth" "$ticks1_broth"), SYN sender $(cpu "$ticks0_flood" "${ticks1_flood:-$ticks0_flood}"), stream client $(cpu "$ticks0_client" "$ticks1_client") (the sender's includes building its frames and the guest kernel's tap transmit)"
 stats=$(broth_stats)
 full=$(stat_drop tcp_flow_table_full "$stats")
 info "flood: $(stat_tcp opened "$stats") connections opened, refused $(stat_drop tcp_connect_refused "$stats"), table full $full, connect timeouts $(stat_drop tcp_connect_timeout "$stats")"
