@@ -98,6 +98,7 @@
 	X(HANDOFF_RING_FULL, "handoff_ring_full")                       \
 	X(NO_MBUF, "mbuf_pool_empty")                                   \
 	X(TX_FULL, "tx_queue_full")                                     \
+	X(TX_NO_GUEST, "tx_no_guest_attached")                          \
 	X(PORT_GONE, "guest_removed")
 
 enum drop_reason {

@@ -84,9 +84,8 @@ int engine_add_port(struct broth_engine *e, unsigned i, char *err,
 			 rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	snprintf(pt->devname, sizeof(pt->devname), "net_tap%u", i);
-	rc = port_tap_create(pt, &e->conf.vnets[i], (uint16_t)e->n_workers,
-			     err, errlen);
+	rc = port_create(pt, i, &e->conf.vnets[i], (uint16_t)e->n_workers,
+			 err, errlen);
 	if (rc)
 		return rc;
 	e->port_idx[pt->port_id] = (uint8_t)i;
@@ -331,7 +330,7 @@ void broth_engine_destroy(struct broth_engine *e)
 		worker_fini(&e->workers[i]);
 	slowpath_fini(&e->sp);
 	for (unsigned i = 0; i < BROTH_MAX_VNETS; i++) {
-		port_tap_destroy(&e->ports[i]);
+		port_destroy(&e->ports[i]);
 		rte_mempool_free(e->ports[i].pool);
 	}
 	if (e->eal_up) {

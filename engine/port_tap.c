@@ -191,7 +191,7 @@ void port_tap_destroy(struct port *pt)
 }
 
 /**
- * port_rx_intr_fd() - event fd that becomes readable when a queue has frames
+ * port_tap_rx_intr_fd() - event fd that becomes readable when a queue has frames
  * @pt:		port
  * @queue:	RX queue
  *
@@ -200,7 +200,7 @@ void port_tap_destroy(struct port *pt)
  *
  * Return: fd, or -errno
  */
-int port_rx_intr_fd(const struct port *pt, uint16_t queue)
+int port_tap_rx_intr_fd(const struct port *pt, uint16_t queue)
 {
 	int fd = rte_eth_dev_rx_intr_ctl_q_get_fd(pt->port_id, queue);
 
@@ -211,7 +211,7 @@ int port_rx_intr_fd(const struct port *pt, uint16_t queue)
 
 /**
  * port_tap_write() - send a frame net_tap would refuse as too long
- * @fd:		the queue's tap file descriptor (port_rx_intr_fd())
+ * @fd:		the queue's tap file descriptor (port_tap_rx_intr_fd())
  * @m:		frame, possibly a chain; not freed here
  *
  * net_tap checks frames against its own 1522-byte limit, not the interface

@@ -144,7 +144,8 @@ int broth_engine_add_guest(struct broth_engine *e,
 		return -EEXIST;
 	}
 	for (i = 0; i < BROTH_MAX_VNETS && (e->ports[i].active ||
-					    e->ports[i].netns_fd >= 0); i++)
+					    e->ports[i].netns_fd >= 0 ||
+					    e->ports[i].vh); i++)
 		;
 	if (i == BROTH_MAX_VNETS) {
 		snprintf(err, errlen, "already %u guests", BROTH_MAX_VNETS);
@@ -158,7 +159,7 @@ int broth_engine_add_guest(struct broth_engine *e,
 	if (!rc && (rc = runtime_call_all(e, WOP_ADD_PORT, WOP_DEL_PORT, i)))
 		snprintf(err, errlen, "workers: %s", strerror(-rc));
 	if (rc) {
-		port_tap_destroy(&e->ports[i]);
+		port_destroy(&e->ports[i]);
 		return rc;
 	}
 	__atomic_store_n(&e->ports[i].active, true, __ATOMIC_RELEASE);
@@ -169,7 +170,9 @@ int broth_engine_add_guest(struct broth_engine *e,
 			broth_engine_remove_guest(e, vc->name, NULL, 0);
 			return rc;
 		}
-	BLOG(NOTICE, "guest %s added (netns %s)", vc->name, vc->netns);
+	BLOG(NOTICE, "guest %s added (%s %s)", vc->name,
+	     vc->vhost_user[0] ? "vhost-user" : "netns",
+	     vc->vhost_user[0] ? vc->vhost_user : vc->netns);
 	return 0;
 }
 
@@ -200,7 +203,7 @@ int broth_engine_remove_guest(struct broth_engine *e, const char *name,
 		if (e->fwds[fi].active && e->fwds[fi].pidx == i)
 			runtime_fwd_close(e, fi);
 	runtime_call_all(e, WOP_DEL_PORT, WOP_NONE, (unsigned)i);
-	port_tap_destroy(&e->ports[i]);
+	port_destroy(&e->ports[i]);
 	e->conf.vnets[i].name[0] = '\0';
 	BLOG(NOTICE, "guest %s removed", name);
 	return 0;

@@ -108,6 +108,15 @@ static int spec_key(const char *key, const char *val,
 		return spec_str(key, val, vc->name, sizeof(vc->name), err, errlen);
 	if (!strcmp(key, "netns"))
 		return spec_str(key, val, vc->netns, sizeof(vc->netns), err, errlen);
+	if (!strcmp(key, "vhost-user"))
+		return spec_str(key, val, vc->vhost_user, sizeof(vc->vhost_user),
+				err, errlen);
+	if (!strcmp(key, "queues")) {
+		if (spec_uint(key, val, 1, BROTH_MAX_WORKERS, &n, err, errlen))
+			return -1;
+		vc->queues = (uint16_t)n;
+		return 0;
+	}
 	if (!strcmp(key, "ifname"))
 		return spec_str(key, val, vc->ifname, sizeof(vc->ifname), err,
 				errlen);
@@ -169,14 +178,16 @@ static int spec_key(const char *key, const char *val,
 
 /**
  * broth_parse_guest() - a guest's configuration from its spec
- * @spec:	"KEY=VALUE[,KEY=VALUE...]"; keys: name, netns, ifname, net,
- *		net6, mtu, mac, host-loopback, configure, fwd (repeatable),
- *		max-flows, lease, impair (its settings separated by ':')
+ * @spec:	"KEY=VALUE[,KEY=VALUE...]"; keys: name, netns, ifname,
+ *		vhost-user, queues, net, net6, mtu, mac, host-loopback,
+ *		configure, fwd (repeatable), max-flows, lease, impair (its
+ *		settings separated by ':')
  * @vc:		reset to the defaults, then filled
  * @err:	one-line message on failure
  * @errlen:	size of @err
  *
- * A guest needs a place: netns= (or a port kind added later) is required.
+ * A guest needs a place: netns= or vhost-user= (a VM), not both; ifname=
+ * and configure= apply to netns guests, queues= to VMs.
  *
  * Return: 0, or -1 with @err set
  */
@@ -184,6 +195,7 @@ int broth_parse_guest(const char *spec, struct broth_vnet_conf *vc, char *err,
 		      size_t errlen)
 {
 	char buf[SPEC_MAX], *save = NULL, *kv;
+	bool ifname = false;
 
 	broth_vnet_conf_defaults(vc);
 	if (strlen(spec) >= sizeof(buf)) {
@@ -201,11 +213,28 @@ int broth_parse_guest(const char *spec, struct broth_vnet_conf *vc, char *err,
 			return -1;
 		}
 		*eq = '\0';
+		ifname |= !strcmp(kv, "ifname");
 		if (spec_key(kv, eq + 1, vc, err, errlen))
 			return -1;
 	}
-	if (!vc->netns[0]) {
-		snprintf(err, errlen, "guest '%s': no netns= given", spec);
+	if (!vc->netns[0] && !vc->vhost_user[0]) {
+		snprintf(err, errlen, "guest '%s': no netns= or vhost-user= given",
+			 spec);
+		return -1;
+	}
+	if (vc->netns[0] && vc->vhost_user[0]) {
+		snprintf(err, errlen, "guest '%s': netns= and vhost-user= are "
+			 "mutually exclusive", spec);
+		return -1;
+	}
+	if (vc->vhost_user[0] && (ifname || vc->configure)) {
+		snprintf(err, errlen, "guest '%s': ifname= and configure= apply "
+			 "to netns guests, not to a VM", spec);
+		return -1;
+	}
+	if (vc->queues && !vc->vhost_user[0]) {
+		snprintf(err, errlen, "guest '%s': queues= applies to "
+			 "vhost-user guests", spec);
 		return -1;
 	}
 	return 0;

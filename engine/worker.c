@@ -83,6 +83,38 @@ static void worker_tx_big(struct worker *w, unsigned pidx, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
+/* --- vhost-user: TX queues the guest did not enable (port_vhost.c) --- */
+
+/*
+ * The guest may use fewer queues than there are workers: a frame for an
+ * unusable TX queue goes to the TX ring of the worker whose queue takes it,
+ * which sends it in its next iteration (one sender per queue, no lock).
+ * Return true if @m was consumed here.
+ */
+static bool worker_tx_elsewhere(struct worker *w, struct port *pt,
+				struct rte_mbuf *m)
+{
+	int q = port_tx_queue(pt, w->id);
+	struct worker *o;
+
+	if (likely(q == (int)w->id))
+		return false;
+	if (q < 0) {
+		worker_drop(w, m, DROP_TX_NO_GUEST);
+		return true;
+	}
+	o = &w->e->workers[q];
+	m->port = pt->port_id;
+	if (rte_ring_mp_enqueue(o->tx_ring, m)) {
+		worker_drop(w, m, DROP_TX_FULL);
+		return true;
+	}
+	engine_wake(&o->sleeping, o->wake_fd);
+	return true;
+}
+
+/* --- end vhost-user --- */
+
 static void worker_tx_raw(struct worker *w, unsigned pidx, struct rte_mbuf *m)
 {
 	struct port *pt = &w->e->ports[pidx];
@@ -92,7 +124,10 @@ static void worker_tx_raw(struct worker *w, unsigned pidx, struct rte_mbuf *m)
 		worker_drop(w, m, DROP_PORT_GONE);
 		return;
 	}
-	if (unlikely(m->pkt_len > PORT_TAP_DRIVER_MAX)) {
+	if (unlikely(pt->vh != NULL) && worker_tx_elsewhere(w, pt, m))
+		return;
+	/* net_tap refuses frames above its own limit; net_vhost takes any */
+	if (unlikely(m->pkt_len > PORT_TAP_DRIVER_MAX && pt->kind == PORT_TAP)) {
 		worker_tx_big(w, pidx, m);
 		return;
 	}
@@ -512,9 +547,14 @@ static unsigned worker_rx_port(struct worker *w, unsigned pidx)
 {
 	struct rte_mbuf *raw[ENGINE_BURST], *out[WORKER_RX_MAX];
 	struct impair *im = w->im_rx[pidx];
-	uint16_t n = rte_eth_rx_burst(w->e->ports[pidx].port_id, w->id, raw,
-				      ENGINE_BURST);
-	unsigned work = n;
+	uint16_t n;
+	unsigned work;
+
+	if (unlikely(!port_rx_on(&w->e->ports[pidx], w->id)))
+		return 0;	/* vhost-user: no guest, or queue not enabled */
+	n = rte_eth_rx_burst(w->e->ports[pidx].port_id, w->id, raw,
+			     ENGINE_BURST);
+	work = n;
 
 	counters_add(&w->ctr.rx, n);
 	if (likely(!im)) {
@@ -575,6 +615,8 @@ static unsigned worker_poll_events(struct worker *w, int timeout_ms)
 			udp_sock_event(w, idx, ev[i].events);
 		else if (type == WORKER_EV_PING)
 			ping_sock_event(w, idx, ev[i].events);
+		else if (type == WORKER_EV_RXQ && w->port_on[idx])
+			port_rx_intr_ack(&w->e->ports[idx], (uint16_t)w->id);
 		else if (type == WORKER_EV_WAKE &&
 			 read(w->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 			BLOG(DEBUG, "worker %u wake fd: %s", w->id, strerror(errno));
@@ -604,14 +646,36 @@ static int worker_sleep_ms(struct worker *w)
 	return next == UINT64_MAX ? -1 : tsc_to_ms_ceil(next);
 }
 
+/* Ask every port to signal new frames (vhost-user); false if some wait */
+static bool worker_ports_arm(struct worker *w)
+{
+	bool idle = true;
+
+	for (unsigned i = 0; i < w->e->n_ports; i++)
+		if (w->port_on[i])
+			idle &= port_rx_arm(&w->e->ports[i], (uint16_t)w->id);
+	return idle;
+}
+
+static void worker_ports_disarm(struct worker *w)
+{
+	for (unsigned i = 0; i < w->e->n_ports; i++)
+		if (w->port_on[i])
+			port_rx_disarm(&w->e->ports[i], (uint16_t)w->id);
+}
+
 static void worker_sleep(struct worker *w)
 {
+	bool idle = worker_ports_arm(w);
+
 	__atomic_store_n(&w->sleeping, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (engine_ring_empty(w->handoff) && engine_ring_empty(w->tx_ring) &&
+	if (idle && engine_ring_empty(w->handoff) &&
+	    engine_ring_empty(w->tx_ring) &&
 	    !__atomic_load_n(&w->ctl_pending, __ATOMIC_ACQUIRE))
 		worker_poll_events(w, worker_sleep_ms(w));
 	__atomic_store_n(&w->sleeping, 0, __ATOMIC_RELAXED);
+	worker_ports_disarm(w);
 }
 
 static unsigned worker_iteration(struct worker *w)

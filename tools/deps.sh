@@ -20,6 +20,13 @@ PACKAGES=(
 	# UDP, DNS and ICMP integration tests: dig, a test-only DNS upstream (the
 	# executable, not the dnsmasq service), traces
 	bind9-dnsutils dnsmasq-base socat traceroute iputils-tracepath
+	# VM tests (tests/vm, tests/integration/vm_*.sh): QEMU under TCG and the
+	# initramfs tools. The guest's kernel (linux-image-amd64) and busybox-static
+	# are not installed: tests/vm/build-guest.sh fetches them with
+	# "apt-get download" and unpacks them into its cache, since installing a
+	# kernel runs the host's initramfs and boot loader hooks and busybox-static
+	# conflicts with busybox above.
+	qemu-system-x86 cpio gzip
 	# script lint (tools/test)
 	shellcheck
 )

@@ -55,9 +55,17 @@ static void print_ready(const struct options *o, unsigned workers)
 
 		inet_ntop(AF_INET, &vc->net4, net, sizeof(net));
 		inet_ntop(AF_INET6, &vc->net6, net6, sizeof(net6));
-		fprintf(stderr, "%s guest %s %s in netns %s, network %s/%u %s/64, "
-			"MTU %u", i ? ";" : "", vc->name, vc->ifname, vc->netns,
-			net, vc->prefix4, net6, vc->mtu);
+		if (vc->vhost_user[0])
+			fprintf(stderr, "%s guest %s: VM on vhost-user socket "
+				"%s (%u queue pair(s)), network %s/%u %s/64, "
+				"MTU %u", i ? ";" : "", vc->name, vc->vhost_user,
+				vc->queues ? vc->queues : workers, net,
+				vc->prefix4, net6, vc->mtu);
+		else
+			fprintf(stderr, "%s guest %s %s in netns %s, network "
+				"%s/%u %s/64, MTU %u", i ? ";" : "", vc->name,
+				vc->ifname, vc->netns, net, vc->prefix4, net6,
+				vc->mtu);
 	}
 	fprintf(stderr, ", %u worker(s)\n", workers);
 }

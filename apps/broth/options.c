@@ -23,10 +23,13 @@ enum {
 	OPT_WORKERS, OPT_LOG_LEVEL, OPT_PID_FILE, OPT_RESOLV_CONF,
 	OPT_VERSION, OPT_HELP, OPT_NO_HOST_LOOPBACK, OPT_MAX_FLOWS, OPT_IMPAIR, OPT_UDP_TIMEOUT,
 	OPT_DNS, OPT_DNS_HOST, OPT_NET6, OPT_GUEST, OPT_CONFIG, OPT_CONTROL,
+	OPT_VHOST_USER, OPT_QUEUES,
 };
 
 static const struct option long_opts[] = {
 	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "vhost-user", required_argument, NULL, OPT_VHOST_USER },
+	{ "queues", required_argument, NULL, OPT_QUEUES },
 	{ "ifname", required_argument, NULL, OPT_IFNAME },
 	{ "configure", no_argument, NULL, OPT_CONFIGURE },
 	{ "net", required_argument, NULL, OPT_NET },
@@ -55,14 +58,20 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: broth --netns NS [OPTIONS]\n"
-"User-mode NAT for a guest network namespace: answers ARP, DHCP, DNS and\n"
-"ping itself and carries the guest's TCP, UDP and ICMP flows on ordinary\n"
-"host sockets, from a multi-core DPDK data plane.\n"
+"       broth --vhost-user PATH [--queues N] [OPTIONS]\n"
+"User-mode NAT for guest network namespaces and VMs: answers ARP, DHCP,\n"
+"DNS and ping itself and carries the guests' TCP, UDP and ICMP flows on\n"
+"ordinary host sockets, from a multi-core DPDK data plane.\n"
 "\n"
 "  --netns NS            guest network namespace: NAME, PATH or PID\n"
 "                        (the options up to -t below describe this guest)\n"
 "  --ifname NAME         guest interface to create (default eth0)\n"
 "  --configure           also put address, route and MTU on it\n"
+"  --vhost-user PATH     a VM guest instead: listen on vhost-user socket\n"
+"                        PATH (QEMU: -netdev vhost-user, guest RAM a memfd\n"
+"                        with share=on); --net, --mtu, -t... apply to it\n"
+"  --queues N            vhost-user queue pairs offered (default: one per\n"
+"                        worker, at most the worker count)\n"
 "  --net CIDR            guest IPv4 network (default 10.0.0.0/24:\n"
 "                        gateway .1, guest .2)\n"
 "  --net6 PREFIX         guest IPv6 /64 for SLAAC (default fd00:b0:7d::/64:\n"
@@ -75,7 +84,8 @@ static void usage(FILE *f)
 "  -t [ADDR:]HPORT[:GPORT]  forward host TCP port HPORT (on ADDR, default\n"
 "                        all) to guest port GPORT (default HPORT); repeatable\n"
 "  --guest SPEC          one more guest, KEY=VALUE[,KEY=VALUE...] with keys\n"
-"                        name netns ifname net net6 mtu mac configure\n"
+"                        name netns ifname vhost-user queues net net6 mtu\n"
+"                        mac configure\n"
 "                        host-loopback=on|off fwd=tcp:[ADDR:]HPORT[:GPORT]\n"
 "                        max-flows lease impair; repeatable\n"
 "  --config FILE         one guest SPEC per line, # comments\n"
@@ -221,9 +231,18 @@ static int parse_single(int c, const char *arg, struct options *o)
 	case OPT_NETNS:
 		return copy_str("--netns", vc->netns, sizeof(vc->netns), arg);
 	case OPT_IFNAME:
+		o->single_ifname = true;
 		return copy_str("--ifname", vc->ifname, sizeof(vc->ifname), arg);
 	case OPT_CONFIGURE:
 		vc->configure = true;
+		return 0;
+	case OPT_VHOST_USER:
+		return copy_str("--vhost-user", vc->vhost_user,
+				sizeof(vc->vhost_user), arg);
+	case OPT_QUEUES:
+		if (parse_uint("--queues", arg, 1, BROTH_MAX_WORKERS, &n))
+			return -1;
+		vc->queues = (uint16_t)n;
 		return 0;
 	case OPT_NET:
 		if (broth_parse_net4(arg, &vc->net4, &vc->prefix4, err,
@@ -261,6 +280,8 @@ static int parse_one(int c, const char *arg, struct options *o)
 	case OPT_NETNS:
 	case OPT_IFNAME:
 	case OPT_CONFIGURE:
+	case OPT_VHOST_USER:
+	case OPT_QUEUES:
 	case OPT_NET:
 	case OPT_NET6:
 	case OPT_MTU:
@@ -320,25 +341,48 @@ static int parse_one(int c, const char *arg, struct options *o)
 	return fail("unknown option (try --help)");
 }
 
-/* The engine's guest list: the --netns guest, then --guest/--config ones */
+/* The shorthand guest: a netns or a VM, and only what applies to its kind */
+static int check_single(const struct options *o)
+{
+	const struct broth_vnet_conf *vc = &o->single;
+
+	if (vc->netns[0] && vc->vhost_user[0])
+		return fail("--netns and --vhost-user are mutually exclusive: "
+			    "one shorthand guest (more with --guest)");
+	if (!vc->netns[0] && !vc->vhost_user[0])
+		return fail("--ifname, --configure, --net, --net6, --mtu, -t, "
+			    "--impair and --queues describe the --netns or "
+			    "--vhost-user guest; give one, or use KEY=VALUE in "
+			    "--guest");
+	if (vc->vhost_user[0] && vc->configure)
+		return fail("--configure applies to --netns guests: a VM "
+			    "configures its own interface (DHCP)");
+	if (vc->vhost_user[0] && o->single_ifname)
+		return fail("--ifname applies to --netns guests: a VM names "
+			    "its own interface");
+	if (vc->queues && !vc->vhost_user[0])
+		return fail("--queues applies to --vhost-user guests");
+	return 0;
+}
+
+/* The engine's guest list: the shorthand guest, then --guest/--config ones */
 static int options_guests(struct options *o)
 {
 	struct broth_conf *c = &o->conf;
 
-	if (o->single_opts && !o->single.netns[0])
-		return fail("--ifname, --configure, --net, --net6, --mtu, -t and "
-			    "--impair describe the --netns guest; give --netns, "
-			    "or use KEY=VALUE in --guest");
+	if (o->single_opts && check_single(o))
+		return -1;
 	c->n_vnets = 0;
-	if (o->single.netns[0])
+	if (o->single.netns[0] || o->single.vhost_user[0])
 		c->vnets[c->n_vnets++] = o->single;
 	if (c->n_vnets + o->n_guests > BROTH_MAX_VNETS)
 		return fail("at most %u guests", BROTH_MAX_VNETS);
 	for (unsigned i = 0; i < o->n_guests; i++)
 		c->vnets[c->n_vnets++] = o->guests[i];
 	if (!c->n_vnets && !o->control)
-		return fail("no guest: give --netns NS, --guest SPEC or --config "
-			    "FILE, or --control PATH to add them later (try --help)");
+		return fail("no guest: give --netns NS, --vhost-user PATH, --guest "
+			    "SPEC or --config FILE, or --control PATH to add them "
+			    "later (try --help)");
 	for (unsigned i = 0; i < c->n_vnets; i++) {
 		if (!c->vnets[i].name[0])
 			snprintf(c->vnets[i].name, BROTH_NAME_MAX, "guest%u", i);

@@ -12,6 +12,7 @@ struct options {
 	const char *control;		/* --control PATH */
 	struct broth_vnet_conf single;	/* --netns and its shorthand options */
 	bool single_opts;		/* a shorthand guest option was given */
+	bool single_ifname;		/* --ifname given (netns guests only) */
 	unsigned n_guests;		/* from --guest and --config */
 	struct broth_vnet_conf guests[BROTH_MAX_VNETS];
 };

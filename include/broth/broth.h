@@ -41,6 +41,10 @@ struct broth_fwd {
 struct broth_vnet_conf {
 	char name[BROTH_NAME_MAX];
 	char netns[PATH_MAX];		/* NAME (/run/netns/NAME), PATH or PID */
+	char vhost_user[PATH_MAX];	/* VM guest: vhost-user socket to listen
+					 * on (instead of netns) */
+	uint16_t queues;		/* vhost-user queue pairs; 0: one per
+					 * worker */
 	char ifname[IF_NAMESIZE];	/* guest interface, default "eth0" */
 	bool configure;			/* put address/route/MTU on it */
 	bool no_host_loopback;		/* this guest's gateway skips host lo */

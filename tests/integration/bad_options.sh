@@ -54,6 +54,20 @@ expect_reject nonetns
 expect_reject netnsnoarg --netns
 expect_reject resolvmissing "${N[@]}" --resolv-conf "$TMP/does-not-exist"
 expect_reject stray "${N[@]}" stray-argument
+# vhost-user (VM guests): exclusive with --netns, no netns-only options, a
+# usable socket path; nothing is left behind at the path
+V=(--vhost-user "$TMP/vm.sock")
+expect_reject vhostnetns "${N[@]}" "${V[@]}"
+expect_reject vhostconfigure "${V[@]}" --configure
+expect_reject vhostifname "${V[@]}" --ifname eth1
+expect_reject queuesnetns "${N[@]}" --queues 2
+expect_reject queues0 "${V[@]}" --queues 0
+expect_reject queuesworkers "${V[@]}" --workers 1 --queues 2
+expect_reject vhostnodir --vhost-user "$TMP/no-such-dir/vm.sock"
+expect_reject vhostcomma --vhost-user "$TMP/a,b.sock"
+: >"$TMP/plain-file"
+expect_reject vhostfile --vhost-user "$TMP/plain-file"
+[ ! -e "$TMP/vm.sock" ] || fail "a rejected start left $TMP/vm.sock behind"
 
 # --version / --help: exit 0, say something useful, create nothing
 run_broth version --version

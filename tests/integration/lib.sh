@@ -511,6 +511,27 @@ stat_sp_drop() {
 	printf '%s\n' "${v:-0}"
 }
 
+# stat_udp FIELD DUMP: "opened", "to_guest" or "icmp_errors_relayed" of the
+# workers total in DUMP (0 when no UDP line was printed)
+stat_udp() {
+	local v
+	v=$(printf '%s\n' "$2" | sed -n "s/^stats: workers total:   udp .*\\b$1 \\([0-9]*\\).*/\\1/p" | tail -n 1)
+	printf '%s\n' "${v:-0}"
+}
+
+# rss_kb PID: resident set of PID in KiB (0 if it is gone)
+rss_kb() {
+	local v
+	v=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$1/status" 2>/dev/null || true)
+	printf '%s\n' "${v:-0}"
+}
+
+# gw_mac NS: the gateway's MAC as NS's neighbour table has it (after a ping)
+gw_mac() {
+	ip netns exec "$1" ping -n -c 1 -W 2 10.0.0.1 >/dev/null 2>&1 || true
+	ip -n "$1" neigh show 10.0.0.1 | awk '$4 == "lladdr" { print $5; exit }'
+}
+
 # --- cleanup -------------------------------------------------------------
 
 _cleanup() {

@@ -118,3 +118,24 @@ Test(spec, too_many_forwards)
 	}
 	bad(spec, "too many");
 }
+
+/* A VM guest: vhost-user= instead of netns=, queues= for it alone */
+Test(spec, vhost_user_guest)
+{
+	cr_assert_eq(parse("name=vm1,vhost-user=/run/broth/vm1.sock,queues=2,"
+			   "mtu=9000,mac=52:54:00:12:34:56"), 0, "%s", err);
+	cr_assert_str_eq(vc.vhost_user, "/run/broth/vm1.sock");
+	cr_assert_str_eq(vc.netns, "");
+	cr_assert_eq(vc.queues, 2);
+	cr_assert_eq(vc.mtu, 9000);
+	cr_assert(vc.has_mac);
+	cr_assert_eq(parse("vhost-user=/tmp/a.sock"), 0, "%s", err);
+	cr_assert_eq(vc.queues, 0, "default: one queue pair per worker");
+	bad("netns=g,vhost-user=/tmp/a.sock", "mutually exclusive");
+	bad("vhost-user=/tmp/a.sock,configure=on", "netns guests");
+	bad("vhost-user=/tmp/a.sock,ifname=eth1", "netns guests");
+	bad("netns=g,queues=2", "queues=");
+	bad("vhost-user=/tmp/a.sock,queues=0", "queues=0");
+	bad("vhost-user=/tmp/a.sock,queues=17", "queues=17");
+	bad("vhost-user=", "vhost-user=");
+}
