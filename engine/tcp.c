@@ -582,8 +582,12 @@ static void tcp_no_conn(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 {
 	uint8_t fl = ((const struct rte_tcp_hdr *)(p->data + p->l4_off))->tcp_flags;
 
-	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
-	    RTE_TCP_SYN_FLAG) {
+	/* SYN+FIN is a scan, not a connection: dropped as Linux does */
+	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG)) ==
+	    (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG)) {
+		counters_drop(&w->ctr, DROP_TCP_NO_CONN);
+	} else if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+		   RTE_TCP_SYN_FLAG) {
 		tcp_open(w, pidx, p, k);
 	} else if (!(fl & RTE_TCP_RST_FLAG)) {
 		counters_drop(&w->ctr, DROP_TCP_NO_CONN);
