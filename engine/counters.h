@@ -76,6 +76,7 @@
 	X(TCP_REFUSED, "tcp_connect_refused")                           \
 	X(TCP_UNREACHABLE, "tcp_connect_unreachable")                   \
 	X(TCP_CONNECT_TIMEOUT, "tcp_connect_timeout")                   \
+	X(TCP_HANDSHAKE_TIMEOUT, "tcp_synack_unanswered")               \
 	X(TCP_HOST_RESET, "tcp_host_reset")                             \
 	X(TCP_TIMEOUT, "tcp_retransmission_timeout")                    \
 	X(TCP_BAD_RST, "tcp_rst_not_exact")                             \

@@ -182,6 +182,23 @@ static void tcp_syn_retry(struct worker *w, struct tcp_conn *c)
 	tcp_syn_send(w, c);
 }
 
+/*
+ * Our SYN-ACK went unanswered: send it again with backoff, then give up
+ * and reset the host side, so a guest that goes silent after its SYN (or
+ * whose RST was lost) does not hold a socket and a flow slot for ever.
+ */
+static void tcp_synack_retry(struct worker *w, struct tcp_conn *c)
+{
+	if (++c->retries > TCP_SYN_RETRIES) {
+		counters_drop(&w->ctr, DROP_TCP_HANDSHAKE_TIMEOUT);
+		tcp_close(w, c, true);
+		return;
+	}
+	c->rto = c->rto * 2 > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : c->rto * 2;
+	tcp_out_syn(w, c, tcp_our_mss(w, c), true);
+	tcp_timer_arm(c, c->rto);
+}
+
 /* RTO expired: go back to snd_una and send again, with backoff */
 static void tcp_timer_cb(struct rte_timer *t, void *arg)
 {
@@ -193,6 +210,10 @@ static void tcp_timer_cb(struct rte_timer *t, void *arg)
 		return;
 	if (c->state == TCPS_SYN_SENT) {
 		tcp_syn_retry(w, c);
+		return;
+	}
+	if (c->state == TCPS_SYNACK_SENT) {
+		tcp_synack_retry(w, c);
 		return;
 	}
 	if (c->state != TCPS_ESTABLISHED)
@@ -262,6 +283,7 @@ static void tcp_connected(struct worker *w, struct tcp_conn *c)
 	c->state = TCPS_SYNACK_SENT;
 	tcp_out_syn(w, c, tcp_our_mss(w, c), true);
 	c->snd_nxt = c->snd_max = c->iss + 1;
+	tcp_timer_arm(c, c->rto);	/* tcp_synack_retry() */
 }
 
 static void tcp_connect_failed(struct worker *w, struct tcp_conn *c, int err)
@@ -567,6 +589,7 @@ static void tcp_established_in(struct worker *w, struct tcp_conn *c,
 		}
 		c->state = TCPS_ESTABLISHED;
 		c->snd_una = c->iss + 1;
+		c->retries = 0;
 		c->flags |= TCPF_READABLE | TCPF_WRITABLE;
 		flow_set_state(&c->f, FLOW_ACTIVE);
 	}

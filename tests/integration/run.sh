@@ -55,7 +55,7 @@ for name in "${tests[@]}"; do
 		# VM tests boot QEMU under TCG four times (~75 s measured on 2
 		# cores): twice the budget, for a loaded CI machine
 		limit=$TEST_TIMEOUT
-		[[ $name == vm_* ]] && limit=$((TEST_TIMEOUT * 2))
+		[[ $name == vm_* || $name == flood_* ]] && limit=$((TEST_TIMEOUT * 2))
 		BROTH_WORKERS=$w timeout -k 10 "$limit" \
 			bash "$HERE/$name.sh" >"$out" 2>&1 </dev/null || rc=$?
 		dt=$((SECONDS - t0))

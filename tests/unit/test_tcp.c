@@ -125,6 +125,52 @@ Test(tcp, syn_without_options_gets_default_mss)
 	finish();
 }
 
+/* A guest silent after its SYN: the SYN-ACK is resent with backoff, then the
+ * host side is reset and the flow freed (it must not be held for ever) */
+Test(tcp, synack_unanswered_gives_up)
+{
+	struct tcp_conn *c;
+
+	guest_syn(listen_port, NULL, 0, NULL, 0);
+	expect_synack();
+	c = conn();
+	cr_assert_eq(c->state, TCPS_SYNACK_SENT);
+	cr_assert(rte_timer_pending(&c->timer), "SYN-ACK timer armed");
+	g.host_fd = host_accept();
+	for (unsigned i = 1; i <= TCP_SYN_RETRIES; i++) {
+		rto_fire();
+		expect_synack();
+		cr_assert_eq(c->retries, i);
+		cr_assert_eq(c->rto, RTE_MIN(TCP_RTO_INIT_MS << i, TCP_RTO_MAX_MS));
+	}
+	rto_fire();
+	expect_quiet();
+	cr_assert_null(conn_of(g.dport), "flow freed");
+	cr_assert_eq(w->ctr.drop[DROP_TCP_HANDSHAKE_TIMEOUT], 1);
+	host_expect_end(ECONNRESET);
+	finish();
+}
+
+/* A retransmitted SYN-ACK answered late still establishes */
+Test(tcp, synack_retransmitted_then_answered)
+{
+	struct tcp_conn *c;
+
+	guest_syn(listen_port, NULL, 0, NULL, 0);
+	expect_synack();
+	c = conn();
+	rto_fire();
+	expect_synack();
+	guest_ack();
+	g.host_fd = host_accept();
+	expect_quiet();
+	cr_assert_eq(c->state, TCPS_ESTABLISHED);
+	cr_assert_eq(c->retries, 0);
+	host_write("x", 1);
+	expect_seg(ACK, g.rcv_nxt, g.snd_nxt, 1);
+	finish();
+}
+
 /* No TCP Fast Open: data on a SYN is not acknowledged, the guest resends it */
 Test(tcp, syn_with_data_is_not_acknowledged)
 {
