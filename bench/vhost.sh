@@ -9,10 +9,13 @@
 # run), the host-side sink of the mode (build/bench/vhostgen/vhostsink on
 # 127.0.0.1), and build/bench/vhostgen/vhostgen, a virtio_user client of
 # broth's socket in its own process (its own EAL), for WARMUP + DURATION
-# seconds. Modes (vhostgen.c): arp, ping (answered by broth), mcast, badsum,
-# rst (dropped by broth's workers after parse / checksum / flow lookup), udp
-# (to the sink's UDP socket), syn (TCP connection attempts, accepted by the
-# sink, reset by the guest).
+# seconds. Modes (vhostgen.c): null (unknown EtherType: the port's own
+# cost), arp, ping (answered by broth), mcast, badsum, rst (dropped by
+# broth's workers after parse / checksum / flow lookup), udp (to the sink's
+# UDP socket), syn (TCP connection attempts, accepted by the sink, reset by
+# the guest); and udprr: udp with the flows dealt round-robin over the
+# queues (--no-steer), as a guest's per-CPU queues would, so that most
+# frames are handed from one worker to another.
 #
 # The machine has 2 cores; configs place the work on them:
 #   w1    --workers 1: broth on CPU 1, generator and sink on CPU 0
@@ -37,7 +40,7 @@
 # written by bench/vhost_report.py.
 #
 # Environment: RUNS [5], DURATION [5], WARMUP [1], MODES
-# [arp,ping,mcast,badsum,rst,udp,syn], CONFIGS [w1,w2,w2x1,floor], FLOWS [256],
+# [null,arp,ping,mcast,badsum,rst,udp,udprr,syn], CONFIGS [w1,w2,w2x1,floor], FLOWS [256],
 # PERF [1], QUIET_MAX [5] (seconds to wait for the machine to calm down
 # before a run), QUIET_PCT [30] (% of one core counted as calm), NAME
 # [DATE-vhost], RESULTS [bench/results], BUILD [build], NO_BUILD=1.
@@ -53,7 +56,7 @@ FLOOR=$BUILD/bench/vhostgen/vhostfloor
 RUNS=${RUNS:-5}
 DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-1}
-MODES=${MODES:-arp,ping,mcast,badsum,rst,udp,syn}
+MODES=${MODES:-null,arp,ping,mcast,badsum,rst,udp,udprr,syn}
 CONFIGS=${CONFIGS:-w1,w2,w2x1,floor}
 FLOWS=${FLOWS:-256}
 PERF=${PERF:-1}
@@ -229,13 +232,15 @@ run_gen() {
 	mkdir -p "$RUN"
 	wait_quiet "$RUN/quiet"
 	[ "$cfg" = w1 ] || queues=2
+	local gmode=$mode steer=()
 	case $mode in syn | rst) port=$TCP_PORT ;; esac
+	[ "$mode" = udprr ] && gmode=udp steer=(--no-steer)
 	start_broth "$cfg" || return 1
-	start_sink "$mode" $((WARMUP + DURATION + 9))
-	echo "taskset -c 0 $GEN --sock $WORK/sock --mode $mode --queues $queues --seconds $((DURATION + 1)) --warmup $WARMUP --port $port --flows $FLOWS" >>"$RUN/command.txt"
-	taskset -c 0 "$GEN" --sock "$WORK/sock" --mode "$mode" --queues "$queues" \
-		--seconds $((DURATION + 1)) --warmup "$WARMUP" --port "$port" \
-		--flows "$FLOWS" >"$RUN/gen.log" 2>"$RUN/gen.err" &
+	start_sink "$gmode" $((WARMUP + DURATION + 9))
+	echo "taskset -c 0 $GEN --sock $WORK/sock --mode $gmode ${steer[*]} --queues $queues --seconds $((DURATION + 1)) --warmup $WARMUP --port $port --flows $FLOWS" >>"$RUN/command.txt"
+	taskset -c 0 "$GEN" --sock "$WORK/sock" --mode "$gmode" "${steer[@]}" \
+		--queues "$queues" --seconds $((DURATION + 1)) --warmup "$WARMUP" \
+		--port "$port" --flows "$FLOWS" >"$RUN/gen.log" 2>"$RUN/gen.err" &
 	gp=$!
 	PIDS+=("$gp")
 	if wait_for "$RUN/gen.log" "measure start" $((WARMUP * 10 + 100)); then
@@ -291,8 +296,10 @@ run_floor() {
 	echo "broth_sha256: $(sha256sum "$BROTH" | cut -d' ' -f1)"
 	echo "kernel: $(uname -r)"
 	echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-) x $(nproc)"
-	echo "invocation: RUNS=$RUNS DURATION=$DURATION WARMUP=$WARMUP MODES=$MODES CONFIGS=$CONFIGS FLOWS=$FLOWS PERF=$PERF bench/vhost.sh"
-} >"$OUT/meta.txt"
+	echo "invocation: RUNS=$RUNS DURATION=$DURATION WARMUP=$WARMUP MODES=$MODES CONFIGS=$CONFIGS FLOWS=$FLOWS PERF=$PERF NAME=$NAME bench/vhost.sh"
+} >>"$OUT/meta.txt"
+# a later call with the same NAME adds its runs: the report covers them all
+echo "RUNS=$RUNS DURATION=$DURATION WARMUP=$WARMUP MODES=$MODES CONFIGS=$CONFIGS FLOWS=$FLOWS PERF=$PERF NAME=$NAME bench/vhost.sh" >>"$OUT/invocations.txt"
 
 IFS=, read -ra modes <<<"$MODES"
 IFS=, read -ra configs <<<"$CONFIGS"
@@ -300,9 +307,11 @@ for run in $(seq "$RUNS"); do
 	for cfg in "${configs[@]}"; do
 		for mode in "${modes[@]}"; do
 			if [ "$cfg" = floor ]; then
-				case $mode in udp | syn) ;; *) continue ;; esac
+				case $mode in udp | syn) ;; *) continue ;; esac	# socket work only
 				echo "run $run: floor $mode" >&2
 				run_floor "$mode" "$OUT/runs/floor-$mode-r$run"
+			elif [ "$cfg" = w1 ] && [ "$mode" = udprr ]; then
+				continue	# one queue: the same as udp
 			else
 				echo "run $run: $cfg $mode" >&2
 				run_gen "$cfg" "$mode" "$OUT/runs/$cfg-$mode-r$run"
@@ -312,6 +321,7 @@ for run in $(seq "$RUNS"); do
 done
 if [ "$PERF" = 1 ]; then
 	for mode in "${modes[@]}"; do
+		[ "$mode" = udprr ] && continue
 		echo "profile: w1 $mode" >&2
 		run_gen w1 "$mode" "$OUT/profile/w1-$mode" perf
 	done
