@@ -211,6 +211,8 @@ def main():
         return statistics.median(vals) if vals else None
 
     def med_eff(cfg, mode):
+        if mode == "arp":   # answered by the slow-path thread, not the workers
+            return None
         vals = [r["headline"] / (r["cpu.workers"] / 100) for _, r in runs.get((cfg, mode), [])
                 if r.get("headline") and r.get("cpu.workers")]
         return statistics.median(vals) if vals else None
@@ -340,7 +342,8 @@ def main():
             wwait = [f"{r[k]:.0f}" for k in sorted(r) if re.match(r"wait\.broth-w\d+$", k)]
             others = sum(v for k, v in r.items() if k.startswith("cpu.") and
                          re.match(r"cpu\.(broth|eal-intr-thread|vhost-events|broth-slow)'*$", k))
-            eff = r["headline"] / (r["cpu.workers"] / 100) if r.get("cpu.workers") else None
+            eff = r["headline"] / (r["cpu.workers"] / 100) \
+                if r.get("cpu.workers") and mode != "arp" else None
             # a generator that rarely filled the ring left the workers idle
             # part of their CPU time: their rate per core is then at least this
             ge = "≥ " if r.get("gen.ring_full_pct", 100) < 50 else ""
