@@ -105,9 +105,15 @@ void worker_send_icmp_error(struct worker *w, unsigned pidx,
 			    const struct rte_ether_addr *mac, uint8_t type,
 			    uint8_t code, uint32_t info, const uint8_t *quote,
 			    size_t qlen);
-/* Destination unreachable for a guest packet the host had no route for */
+/* Destination unreachable from the gateway to @guest, quoting its packet */
 void worker_send_unreach(struct worker *w, unsigned pidx,
-			 const struct rte_mbuf *m, const struct pkt *p, int err);
+			 const struct rte_ether_addr *mac,
+			 const uint8_t guest[INET_ALEN], bool net,
+			 const uint8_t *quote, size_t qlen);
+/* The same for a guest packet the host had no route for (send errno) */
+void worker_send_unreach_err(struct worker *w, unsigned pidx,
+			     const struct rte_mbuf *m, const struct pkt *p,
+			     int err);
 /* Send an ARP request for the guest's address on port @pidx */
 void worker_arp_guest(struct worker *w, unsigned pidx);
 /* Queue a frame for TX on the worker's queue of port @pidx */

@@ -73,6 +73,29 @@ void frame_ip6(uint8_t *buf, const uint8_t src[INET_ALEN],
 }
 
 /**
+ * frame_ip() - IPv4 or IPv6 header, by the family of the addresses
+ * @buf:	where the header goes
+ * @src, @dst:	addresses (v4-mapped for IPv4)
+ * @proto:	IPPROTO_*
+ * @ttl:	TTL or hop limit
+ * @l4_len:	bytes after the header
+ *
+ * Return: the header's length
+ */
+uint16_t frame_ip(uint8_t *buf, const uint8_t src[INET_ALEN],
+		  const uint8_t dst[INET_ALEN], uint8_t proto, uint8_t ttl,
+		  uint16_t l4_len)
+{
+	if (inet_is_v4(src)) {
+		frame_ip4(buf, inet_to_v4(src), inet_to_v4(dst), proto, ttl,
+			  l4_len);
+		return FRAME_IP4_LEN;
+	}
+	frame_ip6(buf, src, dst, proto, ttl, l4_len);
+	return FRAME_IP6_LEN;
+}
+
+/**
  * frame_eth_ip() - Ethernet and IP header of the addresses' family
  * @buf:		start of the frame
  * @src_mac, @dst_mac:	Ethernet addresses
@@ -88,15 +111,10 @@ uint16_t frame_eth_ip(uint8_t *buf, const struct rte_ether_addr *src_mac,
 		      const uint8_t src[INET_ALEN], const uint8_t dst[INET_ALEN],
 		      uint8_t proto, uint8_t ttl, uint16_t l4_len)
 {
-	if (inet_is_v4(src)) {
-		frame_eth(buf, src_mac, dst_mac, RTE_ETHER_TYPE_IPV4);
-		frame_ip4(buf + FRAME_ETH_LEN, inet_to_v4(src), inet_to_v4(dst),
-			  proto, ttl, l4_len);
-		return FRAME_ETH_LEN + FRAME_IP4_LEN;
-	}
-	frame_eth(buf, src_mac, dst_mac, RTE_ETHER_TYPE_IPV6);
-	frame_ip6(buf + FRAME_ETH_LEN, src, dst, proto, ttl, l4_len);
-	return FRAME_ETH_LEN + FRAME_IP6_LEN;
+	frame_eth(buf, src_mac, dst_mac, inet_is_v4(src) ? RTE_ETHER_TYPE_IPV4 :
+						     RTE_ETHER_TYPE_IPV6);
+	return FRAME_ETH_LEN + frame_ip(buf + FRAME_ETH_LEN, src, dst, proto,
+					ttl, l4_len);
 }
 
 /**

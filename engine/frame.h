@@ -43,6 +43,9 @@ void frame_ip4(uint8_t *buf, rte_be32_t src, rte_be32_t dst, uint8_t proto,
 void frame_ip6(uint8_t *buf, const uint8_t src[INET_ALEN],
 	       const uint8_t dst[INET_ALEN], uint8_t proto, uint8_t hops,
 	       uint16_t l4_len);
+uint16_t frame_ip(uint8_t *buf, const uint8_t src[INET_ALEN],
+		  const uint8_t dst[INET_ALEN], uint8_t proto, uint8_t ttl,
+		  uint16_t l4_len);
 uint16_t frame_eth_ip(uint8_t *buf, const struct rte_ether_addr *src_mac,
 		      const struct rte_ether_addr *dst_mac,
 		      const uint8_t src[INET_ALEN], const uint8_t dst[INET_ALEN],

@@ -74,11 +74,6 @@ union inet_sa {
 	struct sockaddr_in6 in6;
 };
 
-static inline int inet_family(const uint8_t a[INET_ALEN])
-{
-	return inet_is_v4(a) ? AF_INET : AF_INET6;
-}
-
 /* Socket address of @a:@port (network order) in @a's own family */
 static inline socklen_t inet_sa_set(union inet_sa *sa, const uint8_t a[INET_ALEN],
 				    rte_be16_t port)

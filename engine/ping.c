@@ -190,7 +190,7 @@ void ping_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 	if (!msg.msg_iovlen || sockerr_sendmsg(pf->f.fd, &msg) < 0) {
 		counters_drop(&w->ctr, DROP_PING_SEND_FAILED);
 		if (msg.msg_iovlen)
-			worker_send_unreach(w, pidx, m, p, errno);
+			worker_send_unreach_err(w, pidx, m, p, errno);
 	}
 	pf->last_tsc = rte_rdtsc();
 out:
@@ -310,19 +310,14 @@ static void ping_relay_error(struct worker *w, struct flow *f,
 {
 	struct ping_flow *pf = (struct ping_flow *)f;
 	uint8_t quote[FRAME_IP6_LEN + 8], src[INET_ALEN];
-	uint16_t ql = frame_ip_len(pf->f.key.gaddr);
+	uint16_t ql;
 
 	(void)dst;		/* the flow knows the destination */
 	if ((ee->ee_origin != SO_EE_ORIGIN_ICMP &&
 	     ee->ee_origin != SO_EE_ORIGIN_ICMP6) || len < 8)
 		return;
-	if (pf->v6)
-		frame_ip6(quote, pf->f.key.gaddr, pf->f.key.raddr,
-			  IPPROTO_ICMPV6, pf->ttl, (uint16_t)len);
-	else
-		frame_ip4(quote, inet_to_v4(pf->f.key.gaddr),
-			  inet_to_v4(pf->f.key.raddr), IPPROTO_ICMP, pf->ttl,
-			  (uint16_t)len);
+	ql = frame_ip(quote, pf->f.key.gaddr, pf->f.key.raddr, pf->f.key.proto,
+		      pf->ttl, (uint16_t)len);
 	memcpy(quote + ql, orig, 8);
 	memcpy(quote + ql + 4, &pf->f.key.gport, 2);	/* identifier */
 	inet_sa_get((const union inet_sa *)SO_EE_OFFENDER(ee), src, NULL);

@@ -247,31 +247,20 @@ void tcp_out_rst_to(struct worker *w, unsigned pidx, const struct pkt *p)
  * tcp_out_unreach() - ICMP destination unreachable for a guest's SYN
  * @w:		worker
  * @c:		connection whose host connect() failed
- * @code:	0 network, 1 host unreachable
+ * @net:	no route to the network (else to the host or address)
  *
  * The quoted header is rebuilt from the flow: the SYN itself is long gone.
  */
 void tcp_out_unreach(struct worker *w, struct tcp_conn *c, bool net)
 {
-	struct vnet *vn = conn_vnet(w, c);
 	uint8_t quote[FRAME_IP6_LEN + 8];
-	uint16_t ql = frame_ip_len(c->f.key.gaddr);
 	rte_be32_t seq = rte_cpu_to_be_32(c->rcv_nxt - 1);
-	bool v4 = inet_is_v4(c->f.key.gaddr);
-	uint8_t gw[INET_ALEN];
+	uint16_t ql = frame_ip(quote, c->f.key.gaddr, c->f.key.raddr,
+			       IPPROTO_TCP, 64, 20);
 
-	if (v4)
-		frame_ip4(quote, inet_to_v4(c->f.key.gaddr),
-			  inet_to_v4(c->f.key.raddr), IPPROTO_TCP, 64, 20);
-	else
-		frame_ip6(quote, c->f.key.gaddr, c->f.key.raddr, IPPROTO_TCP,
-			  64, 20);
 	memcpy(quote + ql, &c->f.key.gport, 2);
 	memcpy(quote + ql + 2, &c->f.key.rport, 2);
 	memcpy(quote + ql + 4, &seq, 4);
-	vnet_gateway_for(vn, c->f.key.gaddr, gw);
-	/* ICMP: 3 unreachable, 0 net / 1 host; ICMPv6: 1, 0 no route / 3 addr */
-	worker_send_icmp_error(w, c->f.pidx, gw, &c->guest_mac, v4 ? 3 : 1,
-			       v4 ? !net : (net ? 0 : 3), 0, quote,
-			       (size_t)(ql + 8));
+	worker_send_unreach(w, c->f.pidx, &c->guest_mac, c->f.key.gaddr, net,
+			    quote, (size_t)(ql + 8));
 }

@@ -212,7 +212,7 @@ void udp_guest_input(struct worker *w, unsigned pidx, struct rte_mbuf *m,
 		counters_drop(&w->ctr, DROP_ETH_MULTISEG);
 	} else if (sockerr_sendmsg(u->f.fd, &msg) < 0 && errno != EMSGSIZE) {
 		counters_drop(&w->ctr, DROP_UDP_SEND_FAILED);
-		worker_send_unreach(w, pidx, m, p, errno);
+		worker_send_unreach_err(w, pidx, m, p, errno);
 	}
 	u->last_tsc = rte_rdtsc();
 out:
@@ -289,19 +289,15 @@ static void udp_sock_read(struct worker *w, struct udp_flow *u)
 static size_t udp_quote(const struct udp_flow *u, const struct vnet *vn,
 			const union inet_sa *dst, uint32_t len, uint8_t *q)
 {
-	uint16_t ql = frame_ip_len(u->f.key.gaddr);
-	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(q + ql);
-	uint16_t l4_len = (uint16_t)(sizeof(*uh) + len);
+	uint16_t l4_len = (uint16_t)(sizeof(struct rte_udp_hdr) + len), ql;
 	uint8_t daddr[INET_ALEN];
+	struct rte_udp_hdr *uh;
 	rte_be16_t dport;
 
 	inet_sa_get(dst, daddr, &dport);
 	vnet_guest_src(vn, daddr, u->gw_ll, daddr);
-	if (u->v6)
-		frame_ip6(q, u->f.key.gaddr, daddr, IPPROTO_UDP, u->ttl, l4_len);
-	else
-		frame_ip4(q, inet_to_v4(u->f.key.gaddr), inet_to_v4(daddr),
-			  IPPROTO_UDP, u->ttl, l4_len);
+	ql = frame_ip(q, u->f.key.gaddr, daddr, IPPROTO_UDP, u->ttl, l4_len);
+	uh = (struct rte_udp_hdr *)(q + ql);
 	uh->src_port = u->f.key.gport;
 	uh->dst_port = dport;
 	uh->dgram_len = rte_cpu_to_be_16(l4_len);

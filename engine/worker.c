@@ -248,8 +248,32 @@ void worker_send_icmp_error(struct worker *w, unsigned pidx,
 }
 
 /**
- * worker_send_unreach() - "destination unreachable" for a guest packet the
- *			   host could not send (no route)
+ * worker_send_unreach() - "destination unreachable" from the gateway
+ * @w:		worker
+ * @pidx:	port of the guest
+ * @mac:	guest MAC
+ * @guest:	the guest's address: its family picks ICMP or ICMPv6
+ * @net:	no route to the network (else to the host / address)
+ * @quote:	the guest's packet, from its IP header
+ * @qlen:	bytes of @quote
+ */
+void worker_send_unreach(struct worker *w, unsigned pidx,
+			 const struct rte_ether_addr *mac,
+			 const uint8_t guest[INET_ALEN], bool net,
+			 const uint8_t *quote, size_t qlen)
+{
+	bool v4 = inet_is_v4(guest);
+	uint8_t gw[INET_ALEN];
+
+	vnet_gateway_for(w->e->ports[pidx].vn, guest, gw);
+	/* ICMP: 3, 0 net / 1 host; ICMPv6: 1, 0 no route / 3 address */
+	worker_send_icmp_error(w, pidx, gw, mac, v4 ? 3 : 1,
+			       v4 ? !net : (net ? 0 : 3), 0, quote, qlen);
+}
+
+/**
+ * worker_send_unreach_err() - worker_send_unreach() for a guest packet the
+ *			       host could not send
  * @w:		worker
  * @pidx:	port of the guest
  * @m:		the packet (its first segment is quoted)
@@ -257,22 +281,16 @@ void worker_send_icmp_error(struct worker *w, unsigned pidx,
  * @err:	errno of the host's send: ENETUNREACH, EHOSTUNREACH; others
  *		are ignored
  */
-void worker_send_unreach(struct worker *w, unsigned pidx,
-			 const struct rte_mbuf *m, const struct pkt *p, int err)
+void worker_send_unreach_err(struct worker *w, unsigned pidx,
+			     const struct rte_mbuf *m, const struct pkt *p,
+			     int err)
 {
-	const struct vnet *vn = w->e->ports[pidx].vn;
-	uint8_t gw[INET_ALEN];
-	bool net = err == ENETUNREACH;
-
 	if (err != ENETUNREACH && err != EHOSTUNREACH)
 		return;
-	vnet_gateway_for(vn, p->saddr, gw);
-	/* ICMP: 3, 0 net / 1 host; ICMPv6: 1, 0 no route / 3 address */
-	worker_send_icmp_error(w, pidx, gw,
-			       &((const struct rte_ether_hdr *)p->data)->src_addr,
-			       p->v6 ? 1 : 3, p->v6 ? (net ? 0 : 3) : !net, 0,
-			       p->data + p->l3_off,
-			       RTE_MIN(p->l3_len, (uint32_t)(m->data_len - p->l3_off)));
+	worker_send_unreach(w, pidx,
+			    &((const struct rte_ether_hdr *)p->data)->src_addr,
+			    p->saddr, err == ENETUNREACH, p->data + p->l3_off,
+			    RTE_MIN(p->l3_len, (uint32_t)(m->data_len - p->l3_off)));
 }
 
 /**
