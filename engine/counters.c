@@ -51,6 +51,7 @@ void counters_sum(struct counters *dst, const struct counters *src)
 	dst->tcp_rto += rd(&src->tcp_rto);
 	dst->tcp_fast_rexmit += rd(&src->tcp_fast_rexmit);
 	dst->tcp_rexmit_segs += rd(&src->tcp_rexmit_segs);
+	dst->tcp_rst_suppressed += rd(&src->tcp_rst_suppressed);
 	for (int i = 0; i < DROP__COUNT; i++)
 		dst->drop[i] += rd(&src->drop[i]);
 }
@@ -82,6 +83,9 @@ void counters_print(FILE *f, const char *label, const struct counters *c)
 			PRIu64 "\n", label, rd(&c->tcp_opened), rd(&c->tcp_closed),
 			rd(&c->tcp_rto), rd(&c->tcp_fast_rexmit),
 			rd(&c->tcp_rexmit_segs));
+	if (rd(&c->tcp_rst_suppressed))
+		fprintf(f, "%s:   tcp rst_suppressed %" PRIu64 "\n", label,
+			rd(&c->tcp_rst_suppressed));
 	for (int i = 1; i < DROP__COUNT; i++)
 		if (rd(&c->drop[i]))
 			fprintf(f, "%s:   drop %s %" PRIu64 "\n", label,

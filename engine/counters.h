@@ -126,6 +126,7 @@ struct counters {
 	uint64_t tcp_rto;	/* retransmission timeouts toward the guest */
 	uint64_t tcp_fast_rexmit;	/* fast recovery episodes */
 	uint64_t tcp_rexmit_segs;	/* segments resent in recovery */
+	uint64_t tcp_rst_suppressed;	/* refusals over the RST rate, unsent */
 	uint64_t drop[DROP__COUNT];
 };
 

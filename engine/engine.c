@@ -394,7 +394,7 @@ void broth_engine_dump_stats(struct broth_engine *e, FILE *f)
 		if (!pt->started)	/* a slot whose guest was removed */
 			continue;
 		engine_dump_impair(e, i, f);
-		if (rte_eth_stats_get(pt->port_id, &st))
+		if (port_stats(pt, &st))
 			continue;
 		fprintf(f, "stats: port %s (%s, guest %s): rx %" PRIu64 " tx %"
 			PRIu64 " rx_missed %" PRIu64 " rx_errors %" PRIu64

@@ -22,6 +22,7 @@
 #include "flow.h"
 #include "impair.h"
 #include "inet.h"
+#include "ratelim.h"
 #include "reasm.h"
 #include "slowpath/dns.h"
 #include "port.h"
@@ -74,6 +75,7 @@ struct worker {
 	uint32_t *tcp_dirty;		/* connections to flush this burst */
 	uint32_t n_tcp_dirty;
 	bool port_on[BROTH_MAX_VNETS];	/* ports this worker serves */
+	struct ratelim rst_lim;		/* RSTs for segments without a flow */
 	int ctl_pending;		/* main thread's request waits in ctl */
 	struct worker_ctl ctl;
 	struct counters ctr;

@@ -73,3 +73,30 @@ void port_rx_disarm(struct port *pt, uint16_t queue)
 	if (pt->kind == PORT_VHOST)
 		port_vhost_rx_disarm(pt, queue);
 }
+
+/**
+ * port_stats() - the port's ethdev statistics
+ * @pt:		port
+ * @st:		out
+ *
+ * Tap queues are read by the workers, not the driver (port_tap_rx.c): their
+ * frames, bytes, errors and mbuf shortages are added here.
+ *
+ * Return: 0, or -errno from the driver
+ */
+int port_stats(const struct port *pt, struct rte_eth_stats *st)
+{
+	int rc = rte_eth_stats_get(pt->port_id, st);
+
+	for (unsigned q = 0; !rc && q < BROTH_MAX_WORKERS; q++) {
+		const struct port_tap_rxq *r = pt->tap_rxq[q];
+
+		if (!r)
+			continue;
+		st->ipackets += __atomic_load_n(&r->frames, __ATOMIC_RELAXED);
+		st->ibytes += __atomic_load_n(&r->bytes, __ATOMIC_RELAXED);
+		st->ierrors += __atomic_load_n(&r->errors, __ATOMIC_RELAXED);
+		st->rx_nombuf += __atomic_load_n(&r->nombuf, __ATOMIC_RELAXED);
+	}
+	return rc;
+}

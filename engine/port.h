@@ -17,7 +17,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
@@ -30,6 +32,25 @@ enum port_kind {
 };
 
 struct port_vhost;
+
+/* Frames above this go through port_tap_write(), not the driver */
+#define PORT_TAP_DRIVER_MAX	1522
+#define PORT_TAP_MAX_SEGS	64
+
+/* A worker's reader of its tap queue (port_tap_rx.c) */
+struct port_tap_rxq {
+	int fd;
+	uint16_t port_id;
+	uint16_t room;			/* bytes one mbuf takes */
+	uint16_t n_segs;		/* mbufs the largest frame needs */
+	uint16_t n_spare;		/* spare[] filled, iov[1..] theirs */
+	struct rte_mempool *mp;
+	struct rte_mbuf *spare[PORT_TAP_MAX_SEGS];
+	struct iovec iov[PORT_TAP_MAX_SEGS + 1];	/* [0]: tun_pi */
+	uint8_t pi[4];			/* struct tun_pi of the last frame */
+	/* written by the worker only, read by stats (counters_add) */
+	uint64_t frames, bytes, errors, nombuf;
+};
 
 struct port {
 	uint16_t port_id;
@@ -46,6 +67,8 @@ struct port {
 	/* vhost-user: NULL for tap. Per worker queue, written by the vhost
 	 * thread, read by the workers with relaxed loads: */
 	struct port_vhost *vh;
+	/* tap: each worker's reader of its queue */
+	struct port_tap_rxq *tap_rxq[BROTH_MAX_WORKERS];
 	uint8_t rx_on[BROTH_MAX_WORKERS];	/* 1: RX vring usable */
 	int8_t tx_map[BROTH_MAX_WORKERS];	/* TX queue to use; -1: no guest */
 };
@@ -66,6 +89,9 @@ bool port_rx_arm(struct port *pt, uint16_t queue);
 /* After the worker woke: stop the guest's signals while polling */
 void port_rx_disarm(struct port *pt, uint16_t queue);
 
+/* ethdev statistics, with the frames the workers read from tap queues */
+int port_stats(const struct port *pt, struct rte_eth_stats *st);
+
 /* Is RX queue @q worth polling? (tap: always) */
 static inline bool port_rx_on(const struct port *pt, unsigned q)
 {
@@ -84,11 +110,20 @@ int port_tap_create(struct port *pt, const struct broth_vnet_conf *vc,
 		    uint16_t n_queues, char *err, size_t errlen);
 void port_tap_destroy(struct port *pt);
 int port_tap_rx_intr_fd(const struct port *pt, uint16_t queue);
-
-/* Frames above this go through port_tap_write(), not the driver */
-#define PORT_TAP_DRIVER_MAX	1522
-#define PORT_TAP_MAX_SEGS	64
+struct port_tap_rxq *port_tap_rxq_create(const struct port *pt,
+					 uint16_t queue, uint32_t max_frame);
+void port_tap_rxq_free(struct port_tap_rxq *q);
+uint16_t port_tap_rx(struct port_tap_rxq *q, struct rte_mbuf **pkts,
+		     uint16_t n);
 int port_tap_write(int fd, const struct rte_mbuf *m);
+
+/* Read up to @n frames from worker @q's RX queue */
+static inline uint16_t port_rx_burst(struct port *pt, uint16_t q,
+				     struct rte_mbuf **pkts, uint16_t n)
+{
+	return pt->tap_rxq[q] ? port_tap_rx(pt->tap_rxq[q], pkts, n) :
+				rte_eth_rx_burst(pt->port_id, q, pkts, n);
+}
 
 /* net_vhost (vhost-user server) */
 int port_vhost_create(struct port *pt, const struct broth_vnet_conf *vc,

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <linux/if_tun.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -112,6 +113,13 @@ static int tap_probe_and_start(struct port *pt, const struct broth_vnet_conf *vc
 	if (!rc && (rc = rte_eth_dev_start(pt->port_id)))
 		snprintf(err, errlen, "start %s: %s", pt->devname,
 			 strerror(-rc));
+	for (uint16_t q = 0; !rc && q < pt->n_queues; q++)
+		if (!(pt->tap_rxq[q] = port_tap_rxq_create(pt, q,
+				vc->mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN))) {
+			snprintf(err, errlen, "RX queue %u of %s: no memory or "
+				 "no queue fd", q, pt->devname);
+			rc = -ENOMEM;
+		}
 	if (!rc) {
 		struct rte_ether_addr mac;
 
@@ -186,6 +194,10 @@ void port_tap_destroy(struct port *pt)
 		netns_leave(saved);
 	}
 	pt->started = pt->probed = false;
+	for (uint16_t q = 0; q < BROTH_MAX_WORKERS; q++) {
+		port_tap_rxq_free(pt->tap_rxq[q]);
+		pt->tap_rxq[q] = NULL;
+	}
 	close(pt->netns_fd);
 	pt->netns_fd = -1;
 }

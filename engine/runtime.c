@@ -294,7 +294,7 @@ int broth_engine_guest_info(struct broth_engine *e, unsigned slot,
 		    gi->conf.n_fwd < BROTH_MAX_FWDS)
 			gi->conf.fwd[gi->conf.n_fwd++] = e->fwds[fi].f;
 	gi->tcp_flows = __atomic_load_n(&e->vnets[slot].n_flows, __ATOMIC_RELAXED);
-	if (!rte_eth_stats_get(pt->port_id, &st)) {
+	if (!port_stats(pt, &st)) {
 		gi->rx = st.ipackets;
 		gi->tx = st.opackets;
 	}

@@ -215,7 +215,8 @@ void tcp_out_syn(struct worker *w, struct tcp_conn *c, uint16_t mss, bool ack)
  * @p:		the segment (IPv4/TCP, parsed)
  *
  * RFC 793: if the segment has ACK, the RST takes its sequence from it;
- * otherwise it acknowledges everything the segment occupied.
+ * otherwise it acknowledges everything the segment occupied. At most
+ * TCP_RST_RATE per second per worker are sent.
  */
 void tcp_out_rst_to(struct worker *w, unsigned pidx, const struct pkt *p)
 {
@@ -226,6 +227,10 @@ void tcp_out_rst_to(struct worker *w, unsigned pidx, const struct pkt *p)
 	uint32_t seq = 0;
 	uint8_t flags = RTE_TCP_RST_FLAG;
 
+	if (!ratelim_take(&w->rst_lim, rte_rdtsc())) {
+		counters_add(&w->ctr.tcp_rst_suppressed, 1);
+		return;
+	}
 	memset(&c, 0, sizeof(c));
 	flow_key(&c.f.key, 0, IPPROTO_TCP, p->saddr, p->sport, p->daddr,
 		 p->dport);

@@ -13,6 +13,16 @@
 struct worker;
 struct tcp_conn;
 
+/*
+ * RSTs for segments that have no connection (SYNs refused at a full table or
+ * for a refused destination, stray segments), per worker: a guest sending
+ * SYNs at line rate would otherwise get one written back per SYN, doubling
+ * the frames the worker moves for it. Over the rate they are not sent and
+ * are counted (tcp_rst_suppressed); the guest's own timers retry or give up.
+ */
+#define TCP_RST_RATE	1000	/* per second */
+#define TCP_RST_BURST	200
+
 uint16_t tcp_out_window(struct tcp_conn *c, bool syn);
 struct rte_mbuf *tcp_out_alloc(struct worker *w, const struct tcp_conn *c);
 void tcp_out_send(struct worker *w, struct tcp_conn *c, struct rte_mbuf *m,

@@ -21,7 +21,6 @@
  * so an idle broth uses no CPU.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -48,6 +47,7 @@
 #include "slowpath/dhcp6.h"
 #include "slowpath/dns.h"
 #include "tcp.h"
+#include "tcp_out.h"
 #include "ping.h"
 #include "reasm.h"
 #include "udp.h"
@@ -570,8 +570,8 @@ static unsigned worker_rx_port(struct worker *w, unsigned pidx)
 
 	if (unlikely(!port_rx_on(&w->e->ports[pidx], w->id)))
 		return 0;	/* vhost-user: no guest, or queue not enabled */
-	n = rte_eth_rx_burst(w->e->ports[pidx].port_id, w->id, raw,
-			     ENGINE_BURST);
+	n = port_rx_burst(&w->e->ports[pidx], (uint16_t)w->id, raw,
+			  ENGINE_BURST);
 	work = n;
 
 	counters_add(&w->ctr.rx, n);
@@ -717,26 +717,6 @@ static unsigned worker_iteration(struct worker *w)
 	return work;
 }
 
-/*
- * net_tap raises a signal on every frame the guest writes (its RX trigger).
- * Left process-directed, it wakes whichever thread is asleep; sent to the
- * worker that reads the queue, it lands on a thread that is awake anyway.
- */
-static void worker_own_queue_signal(struct worker *w, unsigned pidx)
-{
-	struct f_owner_ex own = { .type = F_OWNER_TID, .pid = gettid() };
-
-	if (w->port_on[pidx] && w->txfd[pidx] >= 0 &&
-	    fcntl(w->txfd[pidx], F_SETOWN_EX, &own))
-		BLOG(DEBUG, "worker %u: F_SETOWN_EX: %s", w->id, strerror(errno));
-}
-
-static void worker_own_queue_signals(struct worker *w)
-{
-	for (unsigned i = 0; i < w->e->n_ports; i++)
-		worker_own_queue_signal(w, i);
-}
-
 /**
  * worker_main() - body of a worker thread
  * @arg:	struct worker
@@ -755,7 +735,6 @@ void *worker_main(void *arg)
 	if (rte_thread_register())
 		BLOG(WARNING, "worker %u: no lcore id, mempool caches off", w->id);
 	worker_self = w;
-	worker_own_queue_signals(w);
 
 	while (!engine_quitting(w->e)) {
 		if (worker_iteration(w)) {
@@ -813,6 +792,8 @@ int worker_init(struct worker *w, struct broth_engine *e, unsigned id)
 	ev.data.u64 = worker_ev_tag(WORKER_EV_WAKE, 0);
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake_fd, &ev))
 		return -errno;
+	ratelim_init(&w->rst_lim, rte_get_tsc_hz(), TCP_RST_RATE, TCP_RST_BURST,
+		     rte_rdtsc());
 	w->handoff = worker_ring("handoff", id);
 	w->tx_ring = worker_ring("tx", id);
 	if (!w->handoff || !w->tx_ring)
@@ -934,7 +915,6 @@ void worker_ctl_run(struct worker *w)
 	switch (c->op) {
 	case WOP_ADD_PORT:
 		c->rc = worker_add_port(w, c->arg);
-		worker_own_queue_signal(w, c->arg);
 		break;
 	case WOP_DEL_PORT:
 		worker_del_port(w, c->arg);
