@@ -71,6 +71,7 @@
 	X(DNS_NOT_RESPONSE, "dns_upstream_not_response")                \
 	X(TCP_NO_CONN, "tcp_no_connection")                             \
 	X(TCP_FLOW_LIMIT, "tcp_flow_table_full")                        \
+	X(TCP_FLOW_RATE, "tcp_flow_rate_exceeded")                      \
 	X(TCP_NO_FD, "tcp_no_file_descriptor")                          \
 	X(TCP_DST_REFUSED, "tcp_destination_refused")                   \
 	X(TCP_REFUSED, "tcp_connect_refused")                           \
@@ -84,6 +85,7 @@
 	X(TCP_OUT_OF_WINDOW, "tcp_out_of_window")                       \
 	X(TCP_OOO_FULL, "tcp_out_of_order_full")                        \
 	X(UDP_FLOW_LIMIT, "udp_flow_table_full")                        \
+	X(UDP_FLOW_RATE, "udp_flow_rate_exceeded")                      \
 	X(UDP_NO_FD, "udp_no_file_descriptor")                          \
 	X(UDP_DST_REFUSED, "udp_destination_refused")                   \
 	X(UDP_SEND_FAILED, "udp_send_failed")                           \

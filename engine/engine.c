@@ -134,6 +134,9 @@ int engine_vnet_setup(struct broth_engine *e, unsigned i, char *err,
 	e->vnets[i].max_flows = c->vnets[i].max_flows ? c->vnets[i].max_flows :
 				c->max_flows ? c->max_flows :
 				BROTH_MAX_FLOWS_DEFAULT;
+	e->vnets[i].flow_rate = c->vnets[i].flow_rate ? c->vnets[i].flow_rate :
+				c->flow_rate ? c->flow_rate :
+				BROTH_FLOW_RATE_DEFAULT;
 	e->vnets[i].no_host_loopback = c->no_host_loopback ||
 				       c->vnets[i].no_host_loopback;
 	memset(&e->impair[i], 0, sizeof(e->impair[i]));

@@ -76,6 +76,7 @@ struct worker {
 	uint32_t n_tcp_dirty;
 	bool port_on[BROTH_MAX_VNETS];	/* ports this worker serves */
 	struct ratelim rst_lim;		/* RSTs for segments without a flow */
+	struct ratelim flow_lim[BROTH_MAX_VNETS];	/* new flows, per guest */
 	int ctl_pending;		/* main thread's request waits in ctl */
 	struct worker_ctl ctl;
 	struct counters ctr;
@@ -94,6 +95,17 @@ enum worker_ev {
 static inline uint64_t worker_ev_tag(enum worker_ev type, uint32_t idx)
 {
 	return (uint64_t)type << 32 | idx;
+}
+
+/*
+ * May guest port @pidx open one more flow (socket) now? Its flow-rate,
+ * split evenly over the workers: a guest opening connections faster has
+ * the excess dropped unanswered (its TCP retries SYNs), so a flood of SYNs
+ * or of new UDP destinations cannot keep a worker in socket()/connect().
+ */
+static inline bool worker_flow_admit(struct worker *w, unsigned pidx)
+{
+	return ratelim_take(&w->flow_lim[pidx], rte_rdtsc());
 }
 
 /* The worker running on this thread, for timer callbacks */

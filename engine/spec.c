@@ -142,6 +142,12 @@ static int spec_key(const char *key, const char *val,
 		vc->max_flows = (uint32_t)n;
 		return 0;
 	}
+	if (!strcmp(key, "flow-rate")) {
+		if (spec_uint(key, val, 1, 1u << 24, &n, err, errlen))
+			return -1;
+		vc->flow_rate = (uint32_t)n;
+		return 0;
+	}
 	if (!strcmp(key, "lease")) {
 		if (spec_uint(key, val, 60, 1u << 30, &n, err, errlen))
 			return -1;
@@ -180,7 +186,7 @@ static int spec_key(const char *key, const char *val,
  * broth_parse_guest() - a guest's configuration from its spec
  * @spec:	"KEY=VALUE[,KEY=VALUE...]"; keys: name, netns, ifname,
  *		vhost-user, queues, net, net6, mtu, mac, host-loopback,
- *		configure, fwd (repeatable), max-flows, lease, impair (its
+ *		configure, fwd (repeatable), max-flows, flow-rate, lease, impair (its
  *		settings separated by ':')
  * @vc:		reset to the defaults, then filled
  * @err:	one-line message on failure

@@ -330,6 +330,10 @@ static void tcp_open(struct worker *w, unsigned pidx, const struct pkt *p,
 	struct tcp_conn *c;
 	int rc;
 
+	if (ok && !worker_flow_admit(w, pidx)) {
+		counters_drop(&w->ctr, DROP_TCP_FLOW_RATE);
+		return;
+	}
 	if (!ok || !(c = tcp_conn_new(w, pidx, k))) {
 		counters_drop(&w->ctr, ok ? DROP_TCP_FLOW_LIMIT : DROP_TCP_DST_REFUSED);
 		tcp_out_rst_to(w, pidx, p);

@@ -74,16 +74,16 @@ int tcp_sock_connect(struct worker *w, struct tcp_conn *c,
 	socklen_t salen = inet_sa_set(&sa, addr, port);
 	int fd = socket(sa.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			0);
-	int rc;
 
 	if (fd < 0)
 		return -errno;
-	rc = tcp_sock_adopt(w, c, fd);
-	if (rc)
-		return rc;
+	c->f.fd = fd;	/* closing @c closes it, whatever happens next */
+	/* A refused loopback connect fails inside the call: such a socket is
+	 * closed without ever being set up or watched (a SYN flood to closed
+	 * ports is mostly these). */
 	if (connect(fd, &sa.sa, salen) && errno != EINPROGRESS)
 		return -errno;
-	return 0;
+	return tcp_sock_adopt(w, c, fd);
 }
 
 /* tcp_sock_connect_result() - 0 once connected, else the pending error */

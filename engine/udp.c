@@ -116,6 +116,10 @@ static struct udp_flow *udp_open(struct worker *w, unsigned pidx,
 	struct udp_flow *u;
 	int one = 1, fd;
 
+	if (!worker_flow_admit(w, pidx)) {
+		counters_drop(&w->ctr, DROP_UDP_FLOW_RATE);
+		return NULL;
+	}
 	/* the guest's share, like its TCP connections (vnet.max_flows) */
 	if (__atomic_add_fetch(&vn->n_udp, 1, __ATOMIC_RELAXED) > vn->max_flows ||
 	    !(u = (struct udp_flow *)flow_alloc(&w->udp, k))) {

@@ -74,6 +74,7 @@ struct vnet {
 					 * configuration: other sources are spoofed */
 	struct rte_ether_addr fixed_mac;
 	uint32_t max_flows;		/* this guest's share of connections */
+	uint32_t flow_rate;		/* its new flows per second, all workers */
 	uint32_t n_flows;		/* open connections, all workers (atomic) */
 	uint32_t n_udp;			/* UDP mappings, all workers (atomic) */
 };

@@ -815,6 +815,9 @@ static int worker_port_setup(struct worker *w, unsigned pidx)
 	int fd = port_rx_intr_fd(pt, w->id);
 
 	w->txfd[pidx] = fd;
+	ratelim_init(&w->flow_lim[pidx], rte_get_tsc_hz(),
+		     RTE_MAX(pt->vn->flow_rate / w->e->n_workers, 1u),
+		     RTE_MAX(pt->vn->flow_rate / w->e->n_workers, 1u), rte_rdtsc());
 
 	w->txb[pidx] = rte_zmalloc("txb", RTE_ETH_TX_BUFFER_SIZE(ENGINE_BURST),
 				   0);

@@ -21,7 +21,7 @@
 enum {
 	OPT_NETNS = 256, OPT_IFNAME, OPT_CONFIGURE, OPT_NET, OPT_MTU,
 	OPT_WORKERS, OPT_LOG_LEVEL, OPT_PID_FILE, OPT_RESOLV_CONF,
-	OPT_VERSION, OPT_HELP, OPT_NO_HOST_LOOPBACK, OPT_MAX_FLOWS, OPT_IMPAIR, OPT_UDP_TIMEOUT,
+	OPT_VERSION, OPT_HELP, OPT_NO_HOST_LOOPBACK, OPT_MAX_FLOWS, OPT_FLOW_RATE, OPT_IMPAIR, OPT_UDP_TIMEOUT,
 	OPT_DNS, OPT_DNS_HOST, OPT_NET6, OPT_GUEST, OPT_CONFIG, OPT_CONTROL,
 	OPT_VHOST_USER, OPT_QUEUES,
 };
@@ -45,6 +45,7 @@ static const struct option long_opts[] = {
 	{ "tcp-forward", required_argument, NULL, 't' },
 	{ "no-host-loopback", no_argument, NULL, OPT_NO_HOST_LOOPBACK },
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+	{ "flow-rate", required_argument, NULL, OPT_FLOW_RATE },
 	{ "impair", required_argument, NULL, OPT_IMPAIR },
 	{ "udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT },
 	{ "dns", required_argument, NULL, OPT_DNS },
@@ -80,6 +81,8 @@ static void usage(FILE *f)
 "  --workers N           worker threads (default: online CPUs)\n"
 "  --no-host-loopback    the gateway address does not reach the host's lo\n"
 "  --max-flows N         TCP connections at most (default 65536)\n"
+"  --flow-rate N         new TCP connections and UDP mappings per second\n"
+"                        per guest (default 10000, bursts up to N)\n"
 "  --udp-timeout S       idle UDP mappings end after S seconds (default 300)\n"
 "  -t [ADDR:]HPORT[:GPORT]  forward host TCP port HPORT (on ADDR, default\n"
 "                        all) to guest port GPORT (default HPORT); repeatable\n"
@@ -87,7 +90,7 @@ static void usage(FILE *f)
 "                        name netns ifname vhost-user queues net net6 mtu\n"
 "                        mac configure\n"
 "                        host-loopback=on|off fwd=tcp:[ADDR:]HPORT[:GPORT]\n"
-"                        max-flows lease impair; repeatable\n"
+"                        max-flows flow-rate lease impair; repeatable\n"
 "  --config FILE         one guest SPEC per line, # comments\n"
 "  --control PATH        unix socket for brothctl: list, add and remove\n"
 "                        guests and port forwards, show flows, at runtime\n"
@@ -306,6 +309,11 @@ static int parse_one(int c, const char *arg, struct options *o)
 		if (parse_uint("--max-flows", arg, 1, 1u << 24, &n))
 			return -1;
 		o->conf.max_flows = (uint32_t)n;
+		return 0;
+	case OPT_FLOW_RATE:
+		if (parse_uint("--flow-rate", arg, 1, 1u << 24, &n))
+			return -1;
+		o->conf.flow_rate = (uint32_t)n;
 		return 0;
 	case OPT_DNS:
 		if (o->conf.n_dns >= BROTH_MAX_DNS)

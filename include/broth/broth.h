@@ -22,6 +22,9 @@
 #define BROTH_MTU_MIN		68
 #define BROTH_MTU_MAX		65520
 #define BROTH_MAX_FLOWS_DEFAULT	65536
+/* New flows (TCP connections and UDP mappings) a guest may open per second:
+ * each costs broth a socket and a connect(), 10-40 us of kernel time */
+#define BROTH_FLOW_RATE_DEFAULT	10000
 #define BROTH_UDP_TIMEOUT_DEFAULT	300
 #define BROTH_RESOLV_CONF	"/etc/resolv.conf"
 
@@ -51,6 +54,7 @@ struct broth_vnet_conf {
 	bool has_mac;			/* mac is set: the guest's MAC */
 	uint8_t mac[6];
 	uint32_t max_flows;		/* this guest's connections; 0: global */
+	uint32_t flow_rate;		/* its new flows per second; 0: global */
 	struct in_addr net4;		/* network address, host bits zero */
 	uint8_t prefix4;		/* 1..30 */
 	struct in6_addr net6;		/* SLAAC prefix, a /64 */
@@ -66,6 +70,7 @@ struct broth_conf {
 	int log_level;			/* RTE_LOG_* (1 emergency .. 8 debug) */
 	bool no_host_loopback;		/* gateway does not reach host's lo */
 	uint32_t max_flows;		/* TCP connections, all workers; 0: default */
+	uint32_t flow_rate;		/* new flows per second per guest; 0: default */
 	uint32_t udp_timeout_s;		/* idle UDP mapping lifetime; 0: default */
 	const char *resolv_conf;	/* DHCP domain/search and DNS upstreams;
 					 * NULL: BROTH_RESOLV_CONF */

@@ -16,7 +16,7 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BROTH=${BROTH:-$REPO/build/apps/broth/broth}
-TEST_NAME=$(basename "$0" .sh)
+TEST_NAME=${BROTH_TEST_NAME:-$(basename "$0" .sh)}	# a wrapper may name its variant
 BROTH_READY_TIMEOUT=${BROTH_READY_TIMEOUT:-15}
 LOG_DIR=${BROTH_TEST_LOGS:-$REPO/tests/integration/logs}/$TEST_NAME-w${BROTH_WORKERS:-default}
 TMP=$(mktemp -d "/tmp/broth-$TEST_NAME.XXXXXX")

@@ -11,7 +11,8 @@ flood, exhaustion, zero-window and soak tests.
                      [--pause-at B --pause-for P] [--ready FILE]
         guest side: asks for N bytes (0: endless), checks every byte
         against the stream, and reads for at most T seconds. --rate paces
-        reading (bytes/s). --timeline writes "<seconds> <total bytes>"
+        reading (bytes/s; after a stall it catches up by 0.1 s worth at
+        most). --timeline writes "<seconds> <total bytes>"
         every I s (default 0.25). --pause-at/--pause-for stop reading for
         P seconds once B bytes have arrived (a zero window from the guest).
         --ready FILE is written once the connection is up.
@@ -109,6 +110,7 @@ def mode_client(a):
     paused = False
     ok = True
     why = ""
+    pace0 = t0
     try:
         while a.bytes == 0 or total < a.bytes:
             now = time.monotonic()
@@ -131,7 +133,11 @@ def mode_client(a):
                 continue
             want = BLOCK - off
             if a.rate:
-                ahead = total - (now - t0) * a.rate
+                # time lost to a stall stays lost: the reader catches up by
+                # at most 0.1 s worth, so a stalled flow shows in the rates
+                if (now - pace0) * a.rate - total > 0.1 * a.rate:
+                    pace0 = now - (total / a.rate + 0.1)
+                ahead = total - (now - pace0) * a.rate
                 if ahead > 0:
                     time.sleep(min(ahead / a.rate, 0.05))
                     continue
