@@ -112,6 +112,9 @@ void port_tap_destroy(struct port *pt);
 int port_tap_rx_intr_fd(const struct port *pt, uint16_t queue);
 struct port_tap_rxq *port_tap_rxq_create(const struct port *pt,
 					 uint16_t queue, uint32_t max_frame);
+struct port_tap_rxq *port_tap_rxq_open(int fd, uint16_t port_id,
+				       struct rte_mempool *mp,
+				       uint32_t max_frame);
 void port_tap_rxq_free(struct port_tap_rxq *q);
 uint16_t port_tap_rx(struct port_tap_rxq *q, struct rte_mbuf **pkts,
 		     uint16_t n);

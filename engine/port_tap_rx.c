@@ -25,23 +25,25 @@
 #include "port.h"
 
 /**
- * port_tap_rxq_create() - the reader of one queue, its signals turned off
- * @pt:		started tap port
- * @queue:	queue index
+ * port_tap_rxq_open() - a reader of queue file descriptor @fd
+ * @fd:		tap queue fd (or, in tests, a SOCK_SEQPACKET socket); its
+ *		O_ASYNC is turned off
+ * @port_id:	ethdev port the frames are marked with
+ * @mp:		pool the frames come from
  * @max_frame:	largest frame the guest may send (MTU + Ethernet header)
  *
- * Return: the reader, or NULL (no memory, no fd, frame too large)
+ * Return: the reader, or NULL (no memory, frame too large, fcntl failed)
  */
-struct port_tap_rxq *port_tap_rxq_create(const struct port *pt,
-					 uint16_t queue, uint32_t max_frame)
+struct port_tap_rxq *port_tap_rxq_open(int fd, uint16_t port_id,
+				       struct rte_mempool *mp,
+				       uint32_t max_frame)
 {
-	uint32_t room = rte_pktmbuf_data_room_size(pt->pool) -
-			RTE_PKTMBUF_HEADROOM;
-	uint32_t n_segs = (max_frame + room - 1) / room;
-	int fd = port_tap_rx_intr_fd(pt, queue), fl;
+	uint32_t room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	uint32_t n_segs = room ? (max_frame + room - 1) / room : 0;
 	struct port_tap_rxq *q;
+	int fl;
 
-	if (fd < 0 || !room || n_segs > PORT_TAP_MAX_SEGS)
+	if (fd < 0 || !n_segs || n_segs > PORT_TAP_MAX_SEGS)
 		return NULL;
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_ASYNC))
@@ -50,13 +52,21 @@ struct port_tap_rxq *port_tap_rxq_create(const struct port *pt,
 	if (!q)
 		return NULL;
 	q->fd = fd;
-	q->port_id = pt->port_id;
-	q->mp = pt->pool;
+	q->port_id = port_id;
+	q->mp = mp;
 	q->room = (uint16_t)room;
 	q->n_segs = (uint16_t)n_segs;
 	q->iov[0].iov_base = q->pi;
 	q->iov[0].iov_len = sizeof(struct tun_pi);
 	return q;
+}
+
+/* port_tap_rxq_create() - the reader of queue @queue of started port @pt */
+struct port_tap_rxq *port_tap_rxq_create(const struct port *pt,
+					 uint16_t queue, uint32_t max_frame)
+{
+	return port_tap_rxq_open(port_tap_rx_intr_fd(pt, queue), pt->port_id,
+				 pt->pool, max_frame);
 }
 
 /* port_tap_rxq_free() - free the reader and its spare mbufs; NULL is fine */

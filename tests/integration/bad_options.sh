@@ -48,6 +48,8 @@ expect_reject mtu65521 "${N[@]}" --mtu 65521
 expect_reject mtuabc "${N[@]}" --mtu abc
 expect_reject workers0 "${N[@]}" --workers 0
 expect_reject workersabc "${N[@]}" --workers abc
+expect_reject flowrate0 "${N[@]}" --flow-rate 0
+expect_reject flowrateabc "${N[@]}" --flow-rate 12x
 expect_reject netnspath --netns /run/netns/does-not-exist
 expect_reject netnsname --netns "bt-none-$$"
 expect_reject nonetns

@@ -24,7 +24,8 @@ Test(spec, every_key)
 			   "net=192.168.50.0/24,net6=fd12:3456::/64,mtu=9000,"
 			   "mac=02:aa:bb:cc:dd:ee,host-loopback=off,configure=on,"
 			   "fwd=tcp:8080:80,fwd=tcp:127.0.0.1:2222:22,"
-			   "max-flows=100,lease=600,impair=loss=5:delay=2"), 0,
+			   "max-flows=100,flow-rate=500,lease=600,"
+			   "impair=loss=5:delay=2"), 0,
 		     "%s", err);
 	cr_assert_str_eq(vc.name, "web");
 	cr_assert_str_eq(vc.netns, "/run/netns/web");
@@ -38,6 +39,7 @@ Test(spec, every_key)
 	cr_assert_eq(vc.mac[5], 0xee);
 	cr_assert(vc.no_host_loopback);
 	cr_assert(vc.configure);
+	cr_assert_eq(vc.flow_rate, 500);
 	cr_assert_eq(vc.n_fwd, 2);
 	cr_assert_eq(vc.fwd[0].host_port, 8080);
 	cr_assert_eq(vc.fwd[0].guest_port, 80);
@@ -92,6 +94,8 @@ Test(spec, errors_are_clear)
 	bad("netns=g,justaword", "KEY=VALUE");
 	bad("netns=g,=x", "KEY=VALUE");
 	bad("netns=g,max-flows=0", "max-flows=0");
+	bad("netns=g,flow-rate=0", "flow-rate=0");
+	bad("netns=g,flow-rate=x", "flow-rate=x");
 }
 
 Test(spec, overlong_spec_and_values)
