@@ -15,6 +15,7 @@
 # KINDS       listen: 5 % of the SYNs to a listener that never accepts (they
 #             fill the flow table), refused: every SYN to a closed port
 #             (default "listen refused")
+# LABEL       name of $BROTH in the table (default "new")
 # BASE        another broth binary to run the same matrix with (e.g. an older
 #             commit), labelled "base"
 # RUNS        repetitions of each cell (default 1)
@@ -40,7 +41,7 @@ NAME=${NAME:-}
 RAW=$(mktemp -d /tmp/broth-synflood.XXXXXX)
 trap 'rm -rf "$RAW"' EXIT
 
-binaries=("new=$BROTH")
+binaries=("${LABEL:-new}=$BROTH")
 [ -n "${BASE:-}" ] && binaries+=("base=$BASE")
 
 # after LOG PATTERN WORD: in the first line of LOG matching PATTERN, the
