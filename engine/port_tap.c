@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <linux/if_tun.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>

@@ -25,9 +25,9 @@
  * kept 38-49 % of its rate with a spin, 55-63 % with sched_yield()).
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sched.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -818,11 +818,11 @@ static int worker_port_setup(struct worker *w, unsigned pidx)
 	struct port *pt = &w->e->ports[pidx];
 	struct epoll_event ev = { .events = EPOLLIN };
 	int fd = port_rx_intr_fd(pt, w->id);
+	/* the guest's flows spread over the workers by hash: so does its rate */
+	uint32_t rate = RTE_MAX(pt->vn->flow_rate / w->e->n_workers, 1u);
 
 	w->txfd[pidx] = fd;
-	ratelim_init(&w->flow_lim[pidx], rte_get_tsc_hz(),
-		     RTE_MAX(pt->vn->flow_rate / w->e->n_workers, 1u),
-		     RTE_MAX(pt->vn->flow_rate / w->e->n_workers, 1u), rte_rdtsc());
+	ratelim_init(&w->flow_lim[pidx], rte_get_tsc_hz(), rate, rate, rte_rdtsc());
 
 	w->txb[pidx] = rte_zmalloc("txb", RTE_ETH_TX_BUFFER_SIZE(ENGINE_BURST),
 				   0);

@@ -343,8 +343,12 @@ static void setup(void)
 	e->sp.epfd = e->sp.wake_fd = -1;
 	for (unsigned i = 0; i < BROTH_MAX_WORKERS; i++)
 		e->workers[i].epfd = e->workers[i].wake_fd = -1;
-	for (unsigned i = 0; i < N_WORKERS; i++)
+	for (unsigned i = 0; i < N_WORKERS; i++) {
 		cr_assert(!worker_init(&e->workers[i], e, i));
+		/* every stray segment gets its RST here: the RST rate limit
+		 * (tcp_out.h) would make answers depend on timing */
+		ratelim_init(&e->workers[i].rst_lim, rte_get_tsc_hz(), 0, 0, 0);
+	}
 	cr_assert(!slowpath_init(&e->sp, e));
 	cr_assert(!dns_fwd_init(&e->sp, err, sizeof(err)), "%s", err);
 	for (unsigned i = 0; i < N_WORKERS; i++)
