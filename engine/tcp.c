@@ -480,12 +480,18 @@ static void tcp_queue(struct tcp_conn *c, struct rte_mbuf *m, uint32_t skip)
 	c->pend_tail = m;
 }
 
-/* Move out-of-order segments that are now in order to the write queue */
-static void tcp_ooo_drain(struct tcp_conn *c)
+/*
+ * Move out-of-order segments that are now in order to the write queue. Once
+ * the guest's FIN is in, what is still held lies beyond the end of its
+ * stream (a guest contradicting itself): dropped, never written to the host,
+ * where it would land one byte off, after the FIN's sequence number.
+ */
+static void tcp_ooo_drain(struct worker *w, struct tcp_conn *c)
 {
 	struct rte_mbuf *m;
 
-	while ((m = c->ooo) && seq_le((uint32_t)m->hash.usr, c->rcv_nxt)) {
+	while ((m = c->ooo) && !(c->flags & TCPF_GUEST_FIN) &&
+	       seq_le((uint32_t)m->hash.usr, c->rcv_nxt)) {
 		uint32_t seq = (uint32_t)m->hash.usr;
 		uint32_t end = seq + m->pkt_len;
 		bool fin = m->hash.fdir.hi;
@@ -500,6 +506,12 @@ static void tcp_ooo_drain(struct tcp_conn *c)
 			c->rcv_nxt++;
 			c->flags |= TCPF_GUEST_FIN;
 		}
+	}
+	while ((c->flags & TCPF_GUEST_FIN) && (m = c->ooo)) {
+		c->ooo = *mbuf_link(m);
+		c->n_ooo--;
+		counters_drop(&w->ctr, DROP_TCP_OUT_OF_WINDOW);
+		rte_pktmbuf_free(m);
 	}
 }
 
@@ -574,7 +586,7 @@ static void tcp_data_in(struct worker *w, struct tcp_conn *c,
 		c->rcv_nxt++;
 		c->flags |= TCPF_GUEST_FIN;
 	}
-	tcp_ooo_drain(c);
+	tcp_ooo_drain(w, c);
 }
 
 static void tcp_established_in(struct worker *w, struct tcp_conn *c,

@@ -948,8 +948,10 @@ static void op_seg(struct in *in, int i)
 
 			fz_strict = fz_strict &&
 				    (!g->syn_sent || iss == g->g_iss);
+			/* the same SYN-ACK again leaves what it sent since */
+			if (!g->syn_sent || iss != g->g_iss)
+				g->snd_nxt = g->snd_max = iss + 1;
 			g->g_iss = iss;
-			g->snd_nxt = g->snd_max = g->g_iss + 1;
 		}
 		g->syn_sent = true;
 		seq = g->g_iss;

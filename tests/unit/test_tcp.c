@@ -372,6 +372,27 @@ Test(tcp, out_of_order_fin_kept)
 	finish();
 }
 
+/* Held data beyond the guest's FIN is not part of its stream (found by
+ * fuzz_tcp: it reached the host one byte off, after the FIN) */
+Test(tcp, out_of_order_beyond_fin_dropped)
+{
+	struct tcp_conn *c = guest_connect(1460, true, 7);
+	uint32_t b = g.snd_nxt;
+	uint8_t d[300], rd[300];
+
+	fill(d, sizeof(d), 0);
+	guest_seg(ACK | PSH, b + 10, g.rcv_nxt, d + 10, 290);	/* to b + 300 */
+	expect_seg(ACK, g.rcv_nxt, b, 0);
+	cr_assert_eq(c->n_ooo, 1);
+	guest_seg(ACK | FIN, b, g.rcv_nxt, d, 200);	/* the stream ends at 200 */
+	expect_seg(ACK, g.rcv_nxt, b + 201, 0);
+	cr_assert_eq(c->n_ooo, 0);
+	host_read(rd, 200);
+	cr_assert(!memcmp(rd, d, 200));
+	host_expect_end(0);
+	finish();
+}
+
 /* ---- RST and SYN on a connection (RFC 5961) ---- */
 
 Test(tcp, rst_exact_closes)
