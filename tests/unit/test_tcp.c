@@ -710,7 +710,34 @@ Test(tcp, zero_window_probes_answered_keep_connection)
 	finish();
 }
 
-/* The host does not read: our window closes, then reopens by itself */
+/* Send in-order data into window @win until broth's ACK shows it closed */
+static void close_our_window(struct tcp_conn *c, uint32_t *sent, uint32_t win)
+{
+	uint8_t chunk[1460];
+	struct seg s;
+
+	for (unsigned i = 0; win; i++) {
+		uint32_t n = RTE_MIN(win, 1460u);
+
+		cr_assert_lt(i, 4000u, "our window never closes");
+		fill(chunk, n, *sent);
+		guest_data(chunk, n);
+		*sent += n;
+		s = next_seg();
+		cr_assert_eq(s.ack, g.snd_nxt, "segment %u not taken", i);
+		win = s.win;
+	}
+	cr_assert_lt(TCP_RCV_WIN - c->pend_bytes, 1460u,	/* our MSS */
+		     "window 0 with %u bytes of room", TCP_RCV_WIN - c->pend_bytes);
+}
+
+/*
+ * The host does not read: our window closes, then reopens by itself. The
+ * host's kernel may still find room after the window closed (it collapses a
+ * full receive queue and updates its window), and broth may then rightly
+ * take the next segment: each try closes the window again, and only a
+ * segment refused with the window still shut counts.
+ */
 Test(tcp, zero_window_toward_guest)
 {
 	struct tcp_conn *c = guest_connect(1460, false, -1);	/* unscaled */
@@ -721,28 +748,29 @@ Test(tcp, zero_window_toward_guest)
 
 	cr_assert_eq(setsockopt(c->f.fd, SOL_SOCKET, SO_SNDBUF, &small,
 				sizeof(small)), 0);
-	for (unsigned i = 0; win; i++) {
-		uint32_t n = RTE_MIN(win, 1460u);
+	for (unsigned tries = 0;; tries++) {
+		uint64_t drops = w->ctr.drop[DROP_TCP_OUT_OF_WINDOW];
 
-		cr_assert_lt(i, 4000u, "our window never closes");
-		fill(chunk, n, sent);
-		guest_data(chunk, n);
-		sent += n;
+		cr_assert_lt(tries, 5u, "no segment refused into a closed window");
+		close_our_window(c, &sent, win);
+		fill(chunk, 1460, sent);	/* a full segment into it */
+		guest_data(chunk, 1460);
 		s = next_seg();
-		cr_assert_eq(s.ack, g.snd_nxt, "segment %u not taken", i);
 		win = s.win;
+		if (s.ack == g.snd_nxt) {	/* room appeared: taken */
+			sent += 1460;
+			continue;
+		}
+		g.snd_nxt -= 1460;
+		cr_assert_eq(s.ack, g.snd_nxt);
+		cr_assert_eq(w->ctr.drop[DROP_TCP_OUT_OF_WINDOW], drops + 1);
+		if (win)
+			continue;
+		guest_seg(ACK, g.snd_nxt - 1, g.rcv_nxt, NULL, 0); /* Linux's probe */
+		win = expect_seg(ACK, g.rcv_nxt, g.snd_nxt, 0).win;
+		if (!win)
+			break;
 	}
-	cr_assert_lt(TCP_RCV_WIN - c->pend_bytes, 1460u,	/* our MSS */
-		     "window 0 with %u bytes of room", TCP_RCV_WIN - c->pend_bytes);
-	fill(chunk, 1460, sent);	/* a full segment into the closed window */
-	guest_data(chunk, 1460);
-	g.snd_nxt -= 1460;
-	s = expect_seg(ACK, g.rcv_nxt, g.snd_nxt, 0);
-	cr_assert_eq(s.win, 0);
-	cr_assert_eq(w->ctr.drop[DROP_TCP_OUT_OF_WINDOW], 1);
-	guest_seg(ACK, g.snd_nxt - 1, g.rcv_nxt, NULL, 0);	/* Linux's probe */
-	s = expect_seg(ACK, g.rcv_nxt, g.snd_nxt, 0);
-	cr_assert_eq(s.win, 0);
 
 	while (got < sent) {
 		uint32_t n = RTE_MIN(sent - got, (uint32_t)sizeof(chunk));
