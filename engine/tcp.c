@@ -171,30 +171,33 @@ static void tcp_syn_send(struct worker *w, struct tcp_conn *c)
 	tcp_timer_arm(c, c->rto);
 }
 
-static void tcp_syn_retry(struct worker *w, struct tcp_conn *c)
+/* RFC 6298 5.5: double the timeout, up to TCP_RTO_MAX_MS */
+static void tcp_rto_backoff(struct tcp_conn *c)
 {
-	if (++c->retries > TCP_SYN_RETRIES) {
-		counters_drop(&w->ctr, DROP_TCP_CONNECT_TIMEOUT);
-		tcp_close(w, c, true);
-		return;
-	}
 	c->rto = c->rto * 2 > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : c->rto * 2;
-	tcp_syn_send(w, c);
 }
 
 /*
- * Our SYN-ACK went unanswered: send it again with backoff, then give up
- * and reset the host side, so a guest that goes silent after its SYN (or
- * whose RST was lost) does not hold a socket and a flow slot for ever.
+ * A handshake step went unanswered: our SYN (a port forward) or our SYN-ACK
+ * (a guest that went silent after its SYN, or whose RST was lost). Send it
+ * again with backoff; after TCP_SYN_RETRIES give up and reset the host side,
+ * so the connection does not hold a socket and a flow slot for ever.
  */
-static void tcp_synack_retry(struct worker *w, struct tcp_conn *c)
+static void tcp_handshake_retry(struct worker *w, struct tcp_conn *c)
 {
+	bool synack = c->state == TCPS_SYNACK_SENT;
+
 	if (++c->retries > TCP_SYN_RETRIES) {
-		counters_drop(&w->ctr, DROP_TCP_HANDSHAKE_TIMEOUT);
+		counters_drop(&w->ctr, synack ? DROP_TCP_HANDSHAKE_TIMEOUT :
+						DROP_TCP_CONNECT_TIMEOUT);
 		tcp_close(w, c, true);
 		return;
 	}
-	c->rto = c->rto * 2 > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : c->rto * 2;
+	tcp_rto_backoff(c);
+	if (!synack) {
+		tcp_syn_send(w, c);
+		return;
+	}
 	tcp_out_syn(w, c, tcp_our_mss(w, c), true);
 	tcp_timer_arm(c, c->rto);
 }
@@ -208,12 +211,8 @@ static void tcp_timer_cb(struct rte_timer *t, void *arg)
 	(void)t;
 	if (c->f.state == FLOW_DEAD)
 		return;
-	if (c->state == TCPS_SYN_SENT) {
-		tcp_syn_retry(w, c);
-		return;
-	}
-	if (c->state == TCPS_SYNACK_SENT) {
-		tcp_synack_retry(w, c);
+	if (c->state == TCPS_SYN_SENT || c->state == TCPS_SYNACK_SENT) {
+		tcp_handshake_retry(w, c);
 		return;
 	}
 	if (c->state != TCPS_ESTABLISHED)
@@ -227,7 +226,7 @@ static void tcp_timer_cb(struct rte_timer *t, void *arg)
 		tcp_reset_guest(w, c);
 		return;
 	}
-	c->rto = c->rto * 2 > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : c->rto * 2;
+	tcp_rto_backoff(c);
 	if (tcp_has_unacked(c)) {
 		counters_add(&w->ctr.tcp_rto, 1);
 		if (tcp_sock_rewind(c))
@@ -283,7 +282,7 @@ static void tcp_connected(struct worker *w, struct tcp_conn *c)
 	c->state = TCPS_SYNACK_SENT;
 	tcp_out_syn(w, c, tcp_our_mss(w, c), true);
 	c->snd_nxt = c->snd_max = c->iss + 1;
-	tcp_timer_arm(c, c->rto);	/* tcp_synack_retry() */
+	tcp_timer_arm(c, c->rto);	/* tcp_handshake_retry() */
 }
 
 static void tcp_connect_failed(struct worker *w, struct tcp_conn *c, int err)

@@ -86,13 +86,11 @@ ip netns exec "$GUESTNS" "$PYTHON" "$HERE/flood.py" syn eth0 "$GWMAC" "$RATE" "$
 	>"$LOG_DIR/flood.log" 2>&1 </dev/null &
 FLOOD=$!
 track_pid "$FLOOD"
-# ticks PID: CPU time of PID (utime + stime) in clock ticks
-ticks() { { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null || true; } | awk '{ print $12 + $13 }'; }
 # tx_dropped: frames the guest's eth0 dropped on transmit (its tap queue was
 # full: broth did not read them in time)
-tx_dropped() { ip -n "$GUESTNS" -s -j link show eth0 | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["dropped"])'; }
+tx_dropped() { link_stat "$GUESTNS" eth0 tx dropped; }
 txdrop0=$(tx_dropped)
-ticks0_broth=$(ticks "$BROTH_PID") ticks0_flood=$(ticks "$FLOOD") ticks0_client=$(ticks "$CLIENT")
+ticks0_broth=$(cpu_ticks "$BROTH_PID") ticks0_flood=$(cpu_ticks "$FLOOD") ticks0_client=$(cpu_ticks "$CLIENT")
 w0=$(date +%s.%N)
 max_live=0 max_fds=0 max_rss=0 samples=0
 while proc_alive "$FLOOD" && [ "$samples" -lt $((FLOOD_S * 10 + 20)) ]; do
@@ -105,10 +103,10 @@ while proc_alive "$FLOOD" && [ "$samples" -lt $((FLOOD_S * 10 + 20)) ]; do
 	[ "$rss" -gt "$max_rss" ] && max_rss=$rss
 	samples=$((samples + 1))
 	sleep 0.2
-	t=$(ticks "$FLOOD")
+	t=$(cpu_ticks "$FLOOD")
 	[ -n "$t" ] && ticks1_flood=$t
 done
-ticks1_broth=$(ticks "$BROTH_PID") ticks1_client=$(ticks "$CLIENT")
+ticks1_broth=$(cpu_ticks "$BROTH_PID") ticks1_client=$(cpu_ticks "$CLIENT")
 txdrop=$(($(tx_dropped) - txdrop0))
 w1=$(date +%s.%N)
 wait_exit "$FLOOD" 10 || fail "flood.py still running"

@@ -526,6 +526,19 @@ rss_kb() {
 	printf '%s\n' "${v:-0}"
 }
 
+# cpu_ticks PID: user + system clock ticks of PID (fields 14 and 15 of
+# /proc/PID/stat, counted after the command name, which may hold spaces);
+# nothing if PID is gone
+cpu_ticks() {
+	{ sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null || true; } | awk '{ print $12 + $13 }'
+}
+
+# link_stat NS DEV DIR FIELD: a counter of DEV in NS, e.g. tx dropped
+link_stat() {
+	ip -n "$1" -s -j link show "$2" |
+		"$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)[0]["stats64"][sys.argv[1]][sys.argv[2]])' "$3" "$4"
+}
+
 # gw_mac NS: the gateway's MAC as NS's neighbour table has it (after a ping)
 gw_mac() {
 	ip netns exec "$1" ping -n -c 1 -W 2 10.0.0.1 >/dev/null 2>&1 || true

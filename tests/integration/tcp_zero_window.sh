@@ -50,7 +50,7 @@ _paused() {
 	[ "${b:-0}" -ge "$AT" ]
 }
 # guest_rx: frames the guest's eth0 received
-guest_rx() { ip -n "$GUESTNS" -s -j link show eth0 | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'; }
+guest_rx() { link_stat "$GUESTNS" eth0 rx packets; }
 wait_until 30 _paused || fail_stats "the download did not reach $AT bytes"
 pause_end=$((SECONDS + PAUSE - 2))	# sample only while the guest surely pauses
 # the guest's buffer fills (autotuning may grow it) and its window closes:

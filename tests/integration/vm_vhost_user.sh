@@ -77,8 +77,6 @@ start_broth_vm() {
 	pass "broth ready (pid $BROTH_PID): $(grep -m1 ready "$BROTH_LOG")"
 }
 
-# cpu_ticks PID: user + system clock ticks of the whole process
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # assert_idle WHAT: broth's CPU over 3 s stays under IDLE_MAX_PCT of a CPU
 assert_idle() {
